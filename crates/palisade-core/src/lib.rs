@@ -1,0 +1,10 @@
+//! Pure, I/O-free core of palisade: manifest parsing with source positions (Kubernetes' YAML 1.1
+//! reading), the report model, and its output formats. Builds for `wasm32` too.
+
+pub mod format;
+pub mod manifest;
+pub mod report;
+pub mod yaml;
+
+pub use manifest::{InputError, InputLimits, InputWarning, ObjectRef, ParsedInput, Resource};
+pub use report::{ErrorEntry, Finding, Report, Severity, Summary};
