@@ -1,0 +1,135 @@
+//! `palisade check`: evaluate manifests against policies.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, bail};
+use clap::Args;
+use palisade_core::{InputLimits, Severity};
+use palisade_engine::Engine;
+
+use crate::output::{ColorChoice, Destination};
+use crate::policy_set::{PolicyOptions, PolicySet, PolicySource, RuleFilter, engine_config};
+use crate::{inputs, pipeline};
+
+/// Check manifests against policies.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Files, directories (searched for *.yaml, *.yml, *.json) or `-` for stdin.
+    #[arg(value_name = "PATH", required = true)]
+    paths: Vec<PathBuf>,
+    /// Policy to run: a built-in name or a .wasm component; repeatable (default: all built-ins).
+    #[arg(long = "policy", value_name = "NAME|FILE.wasm")]
+    policies: Vec<String>,
+    /// Settings for a policy from a YAML or JSON file; repeatable.
+    #[arg(long = "settings", value_name = "NAME=FILE")]
+    settings_files: Vec<String>,
+    /// One setting as a YAML value, e.g. `hardening.rules.run-as-high-uid=on`; repeatable.
+    #[arg(long = "set", value_name = "NAME.KEY=VALUE")]
+    sets: Vec<String>,
+    /// Exit 1 when a finding has at least this severity.
+    #[arg(long, value_name = "SEVERITY", default_value = "low", value_parser = parse_severity)]
+    fail_on: Severity,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Run only rules matching these globs (rule id or policy/rule id); turns on opt-in rules.
+    #[arg(long, value_name = "RULE")]
+    include: Vec<String>,
+    /// Skip rules matching these globs.
+    #[arg(long, value_name = "RULE")]
+    exclude: Vec<String>,
+    /// Write the report to a file instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Colour for text output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+    /// Largest input accepted, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = InputLimits::default().max_bytes)]
+    max_input_bytes: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    s.parse()
+}
+
+impl CheckArgs {
+    /// Run the subcommand.
+    pub fn execute(self) -> anyhow::Result<u8> {
+        let destination = self.output.clone().map_or(Destination::Stdout, Destination::File);
+        destination.check_not_input(&self.paths)?;
+        let options = PolicyOptions {
+            sources: self.policies.iter().map(|p| PolicySource::parse(p)).collect(),
+            settings: self.settings()?,
+            filter: RuleFilter::new(&self.include, &self.exclude)?,
+        };
+        let engine = Engine::new(engine_config())?;
+        let set = PolicySet::load(&engine, &options)?;
+        let limits = InputLimits { max_bytes: self.max_input_bytes, ..InputLimits::default() };
+        let (sources, errors) = inputs::collect(&self.paths);
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let report = pipeline::check(&set, &sources, errors, &limits, now);
+        for e in &report.errors {
+            let at = match (&e.file, e.line) {
+                (Some(f), Some(l)) => format!("{f}:{l}: "),
+                (Some(f), None) => format!("{f}: "),
+                _ => String::new(),
+            };
+            eprintln!("palisade: {at}{}", e.message);
+        }
+        let text = match self.format {
+            Format::Json => palisade_core::format::render_json(&report),
+            Format::Text => palisade_core::format::render_text(&report, destination.ansi(self.color)),
+        };
+        destination.write(&text)?;
+        Ok(u8::try_from(report.exit_code(self.fail_on)).unwrap_or(crate::EXIT_ERROR))
+    }
+
+    /// Settings per policy: files first, then `--set` values on top.
+    fn settings(&self) -> anyhow::Result<BTreeMap<String, serde_json::Value>> {
+        let mut all: BTreeMap<String, serde_json::Value> = BTreeMap::new();
+        for arg in &self.settings_files {
+            let Some((name, file)) = arg.split_once('=') else { bail!("--settings expects NAME=FILE, got `{arg}`") };
+            let text = std::fs::read_to_string(file).with_context(|| format!("reading settings file {file}"))?;
+            let value: serde_json::Value = serde_yaml::from_str(&text).with_context(|| format!("settings file {file}"))?;
+            if !value.is_object() {
+                bail!("settings file {file} must hold a mapping");
+            }
+            merge(all.entry(name.to_string()).or_insert_with(|| serde_json::json!({})), value);
+        }
+        for arg in &self.sets {
+            let Some((path, raw)) = arg.split_once('=') else { bail!("--set expects NAME.KEY=VALUE, got `{arg}`") };
+            let mut keys = path.split('.');
+            let (Some(name), Some(_)) = (keys.next(), keys.clone().next()) else {
+                bail!("--set expects NAME.KEY=VALUE, got `{arg}`");
+            };
+            let value: serde_json::Value = serde_yaml::from_str(raw).with_context(|| format!("--set {arg}: value is not YAML"))?;
+            let mut nested = value;
+            for key in keys.rev() {
+                nested = serde_json::json!({ key: nested });
+            }
+            merge(all.entry(name.to_string()).or_insert_with(|| serde_json::json!({})), nested);
+        }
+        Ok(all)
+    }
+}
+
+/// Deep-merge `patch` into `base` (mappings merge, everything else replaces).
+fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
+    match (base, patch) {
+        (serde_json::Value::Object(b), serde_json::Value::Object(p)) => {
+            for (k, v) in p {
+                merge(b.entry(k).or_insert(serde_json::Value::Null), v);
+            }
+        }
+        (b, p) => *b = p,
+    }
+}

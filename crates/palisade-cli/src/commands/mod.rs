@@ -1,0 +1,4 @@
+//! One module per subcommand, each a clap struct with `execute`.
+
+pub mod check;
+pub mod policies;

@@ -1,0 +1,198 @@
+//! The set of policies a run uses: which components, their settings, which rules are on and at
+//! what severity.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use palisade_core::Severity;
+use palisade_engine::{Engine, EngineConfig, Policy};
+
+/// Which policy to load.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PolicySource {
+    /// An embedded policy, by name.
+    Builtin(String),
+    /// A component file.
+    File(PathBuf),
+}
+
+impl PolicySource {
+    /// `hardening` is a built-in; anything ending in `.wasm` or containing a path separator is a file.
+    pub fn parse(arg: &str) -> Self {
+        let path = std::path::Path::new(arg);
+        if arg.ends_with(".wasm") || path.components().count() > 1 {
+            PolicySource::File(path.to_path_buf())
+        } else {
+            PolicySource::Builtin(arg.to_string())
+        }
+    }
+}
+
+/// Include/exclude globs over rule ids (`run-as-*`) or qualified ids (`hardening/run-as-*`).
+#[derive(Debug, Clone, Default)]
+pub struct RuleFilter {
+    include: Option<GlobSet>,
+    exclude: Option<GlobSet>,
+}
+
+impl RuleFilter {
+    /// Compile the globs.
+    pub fn new(include: &[String], exclude: &[String]) -> anyhow::Result<Self> {
+        let build = |globs: &[String]| -> anyhow::Result<Option<GlobSet>> {
+            if globs.is_empty() {
+                return Ok(None);
+            }
+            let mut b = GlobSetBuilder::new();
+            for g in globs {
+                b.add(Glob::new(g).with_context(|| format!("invalid rule pattern `{g}`"))?);
+            }
+            Ok(Some(b.build()?))
+        };
+        Ok(RuleFilter { include: build(include)?, exclude: build(exclude)? })
+    }
+
+    fn matches(set: &GlobSet, policy: &str, rule: &str) -> bool {
+        set.is_match(rule) || set.is_match(format!("{policy}/{rule}"))
+    }
+}
+
+/// A policy with its settings and the effective severity of each enabled rule.
+#[derive(Clone)]
+pub struct ConfiguredPolicy {
+    /// The loaded component.
+    pub policy: Policy,
+    /// Settings as JSON text, checked against the schema.
+    pub settings: String,
+    /// Enabled rules and their effective severity; rules not here are off.
+    pub rules: BTreeMap<String, Severity>,
+}
+
+/// The policies of a run.
+#[derive(Clone)]
+pub struct PolicySet {
+    /// In load order.
+    pub policies: Vec<ConfiguredPolicy>,
+}
+
+/// Everything that selects and configures policies.
+#[derive(Debug, Clone, Default)]
+pub struct PolicyOptions {
+    /// Policies to load; empty means every built-in.
+    pub sources: Vec<PolicySource>,
+    /// Settings per policy name.
+    pub settings: BTreeMap<String, serde_json::Value>,
+    /// Rule globs.
+    pub filter: RuleFilter,
+}
+
+/// The engine configuration of the CLI: cache under `$PALISADE_CACHE_DIR` or the user cache dir.
+pub fn engine_config() -> EngineConfig {
+    let cache_dir = match std::env::var_os("PALISADE_CACHE_DIR") {
+        Some(dir) if dir.is_empty() => None,
+        Some(dir) => Some(PathBuf::from(dir)),
+        None => std::env::var_os("XDG_CACHE_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+            .map(|d| d.join("palisade").join("wasmtime")),
+    };
+    EngineConfig { cache_dir: cache_dir.filter(|d| d.is_absolute()), ..EngineConfig::default() }
+}
+
+impl PolicySet {
+    /// Load and configure policies.
+    pub fn load(engine: &Engine, options: &PolicyOptions) -> anyhow::Result<Self> {
+        let sources = if options.sources.is_empty() {
+            palisade_policies::BUILTIN.iter().map(|b| PolicySource::Builtin(b.name.to_string())).collect()
+        } else {
+            options.sources.clone()
+        };
+        let mut policies: Vec<ConfiguredPolicy> = Vec::new();
+        for source in &sources {
+            let policy = load_one(engine, source)?;
+            if policies.iter().any(|p| p.policy.name() == policy.name()) {
+                bail!("policy `{}` is given twice", policy.name());
+            }
+            let settings = options.settings.get(policy.name()).cloned().unwrap_or_else(|| serde_json::json!({}));
+            policies.push(configure(policy, settings, &options.filter)?);
+        }
+        for name in options.settings.keys() {
+            if !policies.iter().any(|p| p.policy.name() == name) {
+                bail!("settings given for policy `{name}`, which is not loaded");
+            }
+        }
+        Ok(PolicySet { policies })
+    }
+}
+
+fn load_one(engine: &Engine, source: &PolicySource) -> anyhow::Result<Policy> {
+    match source {
+        PolicySource::Builtin(name) => {
+            let Some(builtin) = palisade_policies::builtin(name) else {
+                let known: Vec<&str> = palisade_policies::BUILTIN.iter().map(|b| b.name).collect();
+                bail!("unknown policy `{name}` (built-in: {}; or give a path to a .wasm component)", known.join(", "));
+            };
+            Ok(engine.load(&format!("builtin:{name}"), builtin.wasm)?)
+        }
+        PolicySource::File(path) => {
+            let bytes = std::fs::read(path).with_context(|| format!("reading policy {}", path.display()))?;
+            Ok(engine.load(&path.display().to_string(), &bytes)?)
+        }
+    }
+}
+
+/// Split host-owned `rules` overrides from the policy's own settings, check the rest against the
+/// schema, and decide each rule's state.
+fn configure(policy: Policy, mut settings: serde_json::Value, filter: &RuleFilter) -> anyhow::Result<ConfiguredPolicy> {
+    let name = policy.name().to_string();
+    let Some(object) = settings.as_object_mut() else {
+        bail!("settings for policy `{name}` must be a mapping");
+    };
+    let overrides = object.remove("rules").unwrap_or_else(|| serde_json::json!({}));
+    let Some(overrides) = overrides.as_object() else {
+        bail!("settings for policy `{name}`: `rules` must be a mapping of rule id to on, off or a severity");
+    };
+    for id in overrides.keys() {
+        if policy.info().rule(id).is_none() {
+            bail!("settings for policy `{name}`: unknown rule `{id}`");
+        }
+    }
+    policy.check_settings(&settings)?;
+    let mut rules = BTreeMap::new();
+    for rule in &policy.info().rules {
+        let state = match overrides.get(&rule.id) {
+            None => None,
+            Some(v) => Some(rule_override(v).with_context(|| format!("settings for policy `{name}`, rule `{}`", rule.id))?),
+        };
+        let (mut on, severity) = match state {
+            None => (rule.enabled_by_default, rule.severity),
+            Some(None) => (false, rule.severity),
+            Some(Some(sev)) => (true, sev.unwrap_or(rule.severity)),
+        };
+        if let Some(include) = &filter.include {
+            on = RuleFilter::matches(include, &name, &rule.id);
+        }
+        if filter.exclude.as_ref().is_some_and(|ex| RuleFilter::matches(ex, &name, &rule.id)) {
+            on = false;
+        }
+        if on {
+            rules.insert(rule.id.clone(), severity);
+        }
+    }
+    let settings = serde_json::to_string(&settings)?;
+    Ok(ConfiguredPolicy { policy, settings, rules })
+}
+
+/// `off`/`false` → `None` (disabled); `on`/`true` → `Some(None)` (on at the default severity);
+/// a severity name → `Some(Some(severity))`.
+fn rule_override(v: &serde_json::Value) -> anyhow::Result<Option<Option<Severity>>> {
+    match v {
+        serde_json::Value::Bool(false) => Ok(None),
+        serde_json::Value::Bool(true) => Ok(Some(None)),
+        serde_json::Value::String(s) if s == "off" => Ok(None),
+        serde_json::Value::String(s) if s == "on" => Ok(Some(None)),
+        serde_json::Value::String(s) => s.parse::<Severity>().map(|sev| Some(Some(sev))).map_err(anyhow::Error::msg),
+        other => bail!("expected on, off or a severity, got {other}"),
+    }
+}

@@ -1,0 +1,158 @@
+//! A loaded policy: compiled component, its description, its settings schema.
+
+use std::sync::Arc;
+
+use wasmtime::component::{Component, Linker};
+use wasmtime::{Store, Trap};
+
+use crate::bindings::{PolicyPre, types};
+use crate::error::{EngineError, EvalError};
+use crate::info::{self, PolicyInfo};
+use crate::sandbox::{Engine, StoreState};
+use crate::settings::SettingsValidator;
+
+/// A finding as the guest reported it, before the host locates it in a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawFinding {
+    /// Rule id (checked to be one of the policy's rules).
+    pub rule: String,
+    /// Severity the guest gave.
+    pub severity: palisade_core::Severity,
+    /// Index of the resource in the evaluated slice.
+    pub resource: usize,
+    /// JSON pointer into that resource.
+    pub path: String,
+    /// Message.
+    pub message: String,
+}
+
+/// A policy ready to evaluate. Cheap to clone and share across threads.
+#[derive(Clone)]
+pub struct Policy {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    engine: Engine,
+    pre: PolicyPre<StoreState>,
+    info: PolicyInfo,
+    settings: SettingsValidator,
+}
+
+impl Engine {
+    /// Compile (or fetch from the cache) a component, check it implements the contract, and
+    /// read its description. `origin` names it in errors (a path, or `builtin:hardening`).
+    ///
+    /// # Errors
+    /// Not a component, wrong contract, imports something, or fails in `info()`.
+    pub fn load(&self, origin: &str, bytes: &[u8]) -> Result<Policy, EngineError> {
+        let not_policy = |reason: String| EngineError::NotAPolicy { origin: origin.into(), reason };
+        match bytes.get(..8) {
+            Some([0, b'a', b's', b'm', 0x0d, 0, 1, 0]) => {}
+            Some([0, b'a', b's', b'm', 1, 0, 0, 0]) => return Err(not_policy("a core module, not a component".into())),
+            _ => return Err(not_policy("not a WebAssembly binary".into())),
+        }
+        let component = Component::new(&self.wasmtime, bytes).map_err(|e| not_policy(format!("{e:#}")))?;
+        let linker: Linker<StoreState> = Linker::new(&self.wasmtime);
+        let instance_pre = linker.instantiate_pre(&component).map_err(|e| not_policy(format!("{e:#}")))?;
+        let pre = PolicyPre::new(instance_pre).map_err(|e| not_policy(format!("{e:#}")))?;
+
+        let mut store = self.store();
+        let raw = pre
+            .instantiate(&mut store)
+            .and_then(|p| p.call_info(&mut store))
+            .map_err(|e| EngineError::Info { origin: origin.into(), reason: describe_trap(&store, &e, self) })?;
+        let info = info::convert(raw).map_err(|reason| EngineError::Info { origin: origin.into(), reason })?;
+        let settings = SettingsValidator::new(&info.name, &info.settings_schema)?;
+        Ok(Policy { inner: Arc::new(Inner { engine: self.clone(), pre, info, settings }) })
+    }
+}
+
+impl Policy {
+    /// What the policy says about itself.
+    #[must_use]
+    pub fn info(&self) -> &PolicyInfo {
+        &self.inner.info
+    }
+
+    /// Policy name.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.inner.info.name
+    }
+
+    /// Check settings against the policy's schema.
+    ///
+    /// # Errors
+    /// Every violation, each naming the setting.
+    pub fn check_settings(&self, settings: &serde_json::Value) -> Result<(), EngineError> {
+        self.inner.settings.check(self.name(), settings)
+    }
+
+    /// Evaluate a set of resources (each a JSON object) with settings already checked by
+    /// [`Policy::check_settings`], in a fresh sandbox.
+    ///
+    /// # Errors
+    /// Timeout, memory limit, trap, the policy's own error, or a contract violation (a finding
+    /// naming an unknown rule or resource).
+    pub fn evaluate(&self, resources: &[String], settings: &str, now_unix: u64) -> Result<Vec<RawFinding>, EvalError> {
+        let engine = &self.inner.engine;
+        let mut store = engine.store();
+        let input = types::Evaluation {
+            resources: resources
+                .iter()
+                .enumerate()
+                .map(|(i, json)| types::Resource { index: u32::try_from(i).unwrap_or(u32::MAX), json: json.clone() })
+                .collect(),
+            evidence: Vec::new(),
+            settings: settings.to_string(),
+            now_unix,
+        };
+        let result = self.inner.pre.instantiate(&mut store).and_then(|p| p.call_evaluate(&mut store, &input));
+        let findings = match result {
+            Ok(Ok(findings)) => findings,
+            Ok(Err(reason)) => return Err(EvalError::Policy { policy: self.name().into(), reason }),
+            Err(e) => return Err(self.classify(&store, &e)),
+        };
+        findings.into_iter().map(|f| self.check_finding(f, resources.len())).collect()
+    }
+
+    fn check_finding(&self, f: types::Finding, count: usize) -> Result<RawFinding, EvalError> {
+        let contract = |reason: String| EvalError::Contract { policy: self.name().into(), reason };
+        if self.inner.info.rule(&f.rule).is_none() {
+            return Err(contract(format!("finding for unknown rule `{}`", f.rule)));
+        }
+        let resource = usize::try_from(f.resource).unwrap_or(usize::MAX);
+        if resource >= count {
+            return Err(contract(format!("finding for resource {} of {count}", f.resource)));
+        }
+        if !(f.path.is_empty() || f.path.starts_with('/')) {
+            return Err(contract(format!("`{}` is not a JSON pointer", f.path)));
+        }
+        Ok(RawFinding { rule: f.rule, severity: info::severity(f.severity), resource, path: f.path, message: f.message })
+    }
+
+    fn classify(&self, store: &Store<StoreState>, e: &wasmtime::Error) -> EvalError {
+        let policy = self.name().to_string();
+        let engine = &self.inner.engine;
+        match e.downcast_ref::<Trap>() {
+            Some(Trap::Interrupt) => EvalError::Timeout { policy, millis: engine.config.timeout.as_millis() },
+            _ if store.data().hit_memory_limit => EvalError::OutOfMemory { policy, limit_mib: engine.config.memory_limit >> 20 },
+            _ => EvalError::Trap { policy, reason: describe_trap(store, e, engine) },
+        }
+    }
+}
+
+/// One line for a trap: the trap kind, without wasm backtraces.
+fn describe_trap(store: &Store<StoreState>, e: &wasmtime::Error, engine: &Engine) -> String {
+    match e.downcast_ref::<Trap>() {
+        Some(Trap::Interrupt) => format!("exceeded the time limit of {} ms", engine.config.timeout.as_millis()),
+        Some(Trap::StackOverflow) => "stack overflow".into(),
+        Some(Trap::UnreachableCodeReached) if store.data().hit_memory_limit => {
+            format!("exceeded the memory limit of {} MiB", engine.config.memory_limit >> 20)
+        }
+        Some(Trap::UnreachableCodeReached) => "wasm trap: unreachable code reached (the policy panicked)".into(),
+        Some(t) => format!("wasm trap: {t}"),
+        None => format!("{e:#}").lines().next().unwrap_or_default().to_string(),
+    }
+}

@@ -1,0 +1,123 @@
+//! The wasmtime engine, its compilation cache, and the limits every `Store` runs under.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use wasmtime::{Cache, CacheConfig, Config, ResourceLimiter, Store};
+
+use crate::error::EngineError;
+
+/// How often the epoch advances; deadlines are whole ticks.
+const TICK: Duration = Duration::from_millis(5);
+
+/// Limits and caching for every policy loaded into an [`Engine`].
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Directory of the compilation cache (`None`: compile every time).
+    pub cache_dir: Option<PathBuf>,
+    /// Most linear memory one evaluation may use, in bytes.
+    pub memory_limit: usize,
+    /// Wall-clock limit of one call into a policy.
+    pub timeout: Duration,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig { cache_dir: None, memory_limit: 512 << 20, timeout: Duration::from_secs(10) }
+    }
+}
+
+/// A configured wasmtime engine. Cheap to share across threads.
+#[derive(Clone)]
+pub struct Engine {
+    pub(crate) wasmtime: wasmtime::Engine,
+    pub(crate) config: EngineConfig,
+    _ticker: Arc<Ticker>,
+}
+
+impl Engine {
+    /// Create the engine and start its epoch ticker.
+    ///
+    /// # Errors
+    /// The cache directory cannot be used or wasmtime rejects the configuration.
+    pub fn new(config: EngineConfig) -> Result<Self, EngineError> {
+        let mut wt = Config::new();
+        wt.epoch_interruption(true).wasm_component_model(true).max_wasm_stack(1 << 20);
+        if let Some(dir) = &config.cache_dir {
+            let mut cache = CacheConfig::new();
+            cache.with_directory(dir.clone());
+            let cache = Cache::new(cache).map_err(|e| EngineError::Setup(format!("cache at {}: {e:#}", dir.display())))?;
+            wt.cache(Some(cache));
+        }
+        let wasmtime = wasmtime::Engine::new(&wt).map_err(|e| EngineError::Setup(format!("{e:#}")))?;
+        let ticker = Ticker::start(&wasmtime);
+        Ok(Engine { wasmtime, config, _ticker: ticker })
+    }
+
+    /// A fresh store with this engine's memory limit and deadline.
+    pub(crate) fn store(&self) -> Store<StoreState> {
+        let mut store = Store::new(&self.wasmtime, StoreState { memory_limit: self.config.memory_limit, hit_memory_limit: false });
+        store.limiter(|s| s);
+        store.set_epoch_deadline(self.deadline_ticks());
+        store.epoch_deadline_trap();
+        store
+    }
+
+    fn deadline_ticks(&self) -> u64 {
+        u64::try_from(self.config.timeout.as_nanos() / TICK.as_nanos()).unwrap_or(u64::MAX).max(1)
+    }
+}
+
+/// Per-store state: the memory limit and whether it was hit.
+pub(crate) struct StoreState {
+    memory_limit: usize,
+    pub(crate) hit_memory_limit: bool,
+}
+
+impl ResourceLimiter for StoreState {
+    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        if desired > self.memory_limit {
+            self.hit_memory_limit = true;
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        Ok(desired <= 1_000_000)
+    }
+}
+
+/// Background thread advancing the engine's epoch; stops when the last `Engine` clone drops.
+struct Ticker {
+    stop: Arc<AtomicBool>,
+}
+
+impl Ticker {
+    fn start(engine: &wasmtime::Engine) -> Arc<Self> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let weak = engine.weak();
+        let flag = stop.clone();
+        std::thread::Builder::new()
+            .name("palisade-epoch".into())
+            .spawn(move || {
+                while !flag.load(Ordering::Relaxed) {
+                    std::thread::sleep(TICK);
+                    match weak.upgrade() {
+                        Some(engine) => engine.increment_epoch(),
+                        None => break,
+                    }
+                }
+            })
+            .map_or_else(|_| tracing::warn!("cannot start the epoch ticker; deadlines will not fire"), |_| ());
+        Arc::new(Ticker { stop })
+    }
+}
+
+impl Drop for Ticker {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}

@@ -1,0 +1,216 @@
+//! Finding the pod spec in every pod-bearing kind and visiting its containers.
+//!
+//! Kinds and locations follow `checks.md` §2 (the Pod Security Admission extractor plus
+//! OpenShift `DeploymentConfig` and Argo `Rollout`). Init, regular and ephemeral containers are
+//! all visited, in that order.
+
+use serde_json::Value;
+
+use crate::Resource;
+use crate::pointer;
+
+/// The pod spec of a workload.
+#[derive(Debug, Clone)]
+pub struct PodSpec<'a> {
+    /// The object that carries it.
+    pub resource: &'a Resource,
+    /// The pod spec (`spec` of a Pod, `spec.template.spec` of a Deployment, ...).
+    pub spec: &'a Value,
+    /// JSON pointer to `spec`.
+    pub pointer: String,
+    /// Metadata of the pod (the Pod's own, or the template's), if present.
+    pub metadata: Option<&'a Value>,
+    /// JSON pointer to that metadata.
+    pub metadata_pointer: String,
+}
+
+/// Which list a container is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContainerKind {
+    /// `initContainers`.
+    Init,
+    /// `containers`.
+    Regular,
+    /// `ephemeralContainers`.
+    Ephemeral,
+}
+
+/// One container of a pod spec.
+#[derive(Debug, Clone)]
+pub struct Container<'a> {
+    /// Which list it is in.
+    pub kind: ContainerKind,
+    /// `name`, or `""`.
+    pub name: &'a str,
+    /// The container object.
+    pub json: &'a Value,
+    /// JSON pointer to it.
+    pub pointer: String,
+}
+
+/// Where the pod template sits, by kind; `None` for kinds that carry no pod.
+#[must_use]
+pub fn template_pointer(kind: &str) -> Option<&'static str> {
+    Some(match kind {
+        "Pod" => "",
+        "PodTemplate" => "/template",
+        "ReplicationController" | "ReplicaSet" | "Deployment" | "StatefulSet" | "DaemonSet" | "Job" | "DeploymentConfig"
+        | "Rollout" => "/spec/template",
+        "CronJob" => "/spec/jobTemplate/spec/template",
+        _ => return None,
+    })
+}
+
+/// The pod spec of a pod-bearing object.
+#[must_use]
+pub fn pod_spec(resource: &Resource) -> Option<PodSpec<'_>> {
+    let base = template_pointer(resource.kind())?;
+    let template = resource.json.pointer(base)?;
+    let spec = template.get("spec").filter(|s| s.is_object())?;
+    Some(PodSpec {
+        resource,
+        spec,
+        pointer: format!("{base}/spec"),
+        metadata: template.get("metadata").filter(|m| m.is_object()),
+        metadata_pointer: format!("{base}/metadata"),
+    })
+}
+
+/// Every pod spec in a set of resources.
+pub fn pod_specs(resources: &[Resource]) -> impl Iterator<Item = PodSpec<'_>> {
+    resources.iter().filter_map(pod_spec)
+}
+
+impl<'a> PodSpec<'a> {
+    /// Init, regular and ephemeral containers, in that order.
+    #[must_use]
+    pub fn containers(&self) -> Vec<Container<'a>> {
+        let mut out = Vec::new();
+        for (field, kind) in
+            [("initContainers", ContainerKind::Init), ("containers", ContainerKind::Regular), ("ephemeralContainers", ContainerKind::Ephemeral)]
+        {
+            if let Some(Value::Array(items)) = self.spec.get(field) {
+                for (i, json) in items.iter().enumerate() {
+                    out.push(Container {
+                        kind,
+                        name: json.get("name").and_then(Value::as_str).unwrap_or(""),
+                        json,
+                        pointer: format!("{}/{field}/{i}", self.pointer),
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// A field of the pod spec.
+    #[must_use]
+    pub fn get(&self, field: &str) -> Option<&'a Value> {
+        self.spec.get(field)
+    }
+
+    /// Pointer to a path below the pod spec.
+    #[must_use]
+    pub fn at(&self, tokens: &[&str]) -> String {
+        pointer::join(&self.pointer, tokens)
+    }
+
+    /// A field of the pod-level `securityContext`.
+    #[must_use]
+    pub fn security(&self, field: &str) -> Option<&'a Value> {
+        self.spec.get("securityContext")?.get(field)
+    }
+
+    /// The value a container runs with for a `securityContext` field that exists at both levels
+    /// (`runAsUser`, `runAsNonRoot`, `seccompProfile`, ...): the container's own, else the pod's.
+    /// Returns the value and its pointer.
+    #[must_use]
+    pub fn effective(&self, container: &Container<'a>, field: &str) -> Option<(&'a Value, String)> {
+        if let Some(v) = container.security(field).filter(|v| !v.is_null()) {
+            return Some((v, container.at(&["securityContext", field])));
+        }
+        self.security(field).filter(|v| !v.is_null()).map(|v| (v, self.at(&["securityContext", field])))
+    }
+
+    /// An annotation of the pod (template).
+    #[must_use]
+    pub fn annotation(&self, key: &str) -> Option<&'a str> {
+        self.metadata?.get("annotations")?.get(key)?.as_str()
+    }
+}
+
+impl<'a> Container<'a> {
+    /// `container "x"`, `init container "x"` or `ephemeral container "x"`.
+    #[must_use]
+    pub fn label(&self) -> String {
+        let kind = match self.kind {
+            ContainerKind::Init => "init container",
+            ContainerKind::Regular => "container",
+            ContainerKind::Ephemeral => "ephemeral container",
+        };
+        format!("{kind} \"{}\"", self.name)
+    }
+
+    /// A field of the container's `securityContext`.
+    #[must_use]
+    pub fn security(&self, field: &str) -> Option<&'a Value> {
+        self.json.get("securityContext")?.get(field)
+    }
+
+    /// A field of the container.
+    #[must_use]
+    pub fn get(&self, field: &str) -> Option<&'a Value> {
+        self.json.get(field)
+    }
+
+    /// Pointer to a path below the container.
+    #[must_use]
+    pub fn at(&self, tokens: &[&str]) -> String {
+        pointer::join(&self.pointer, tokens)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn finds_pod_spec_in_every_kind() {
+        let spec = json!({"containers": [{"name": "a"}], "initContainers": [{"name": "i"}], "ephemeralContainers": [{"name": "e"}]});
+        let cases = [
+            ("Pod", json!({"kind": "Pod", "spec": spec}), "/spec"),
+            ("PodTemplate", json!({"kind": "PodTemplate", "template": {"spec": spec}}), "/template/spec"),
+            ("Deployment", json!({"kind": "Deployment", "spec": {"template": {"spec": spec}}}), "/spec/template/spec"),
+            ("CronJob", json!({"kind": "CronJob", "spec": {"jobTemplate": {"spec": {"template": {"spec": spec}}}}}), "/spec/jobTemplate/spec/template/spec"),
+        ];
+        for (kind, json, pointer) in cases {
+            let r = Resource { index: 0, json };
+            let pod = pod_spec(&r).unwrap_or_else(|| panic!("{kind}"));
+            assert_eq!(pod.pointer, pointer);
+            let names: Vec<_> = pod.containers().iter().map(|c| (c.label(), c.pointer.clone())).collect();
+            assert_eq!(
+                names,
+                vec![
+                    ("init container \"i\"".to_string(), format!("{pointer}/initContainers/0")),
+                    ("container \"a\"".to_string(), format!("{pointer}/containers/0")),
+                    ("ephemeral container \"e\"".to_string(), format!("{pointer}/ephemeralContainers/0")),
+                ]
+            );
+        }
+        assert!(pod_spec(&Resource { index: 0, json: json!({"kind": "Service", "spec": {}}) }).is_none());
+    }
+
+    #[test]
+    fn container_security_overrides_pod() {
+        let r = Resource {
+            index: 0,
+            json: json!({"kind": "Pod", "spec": {"securityContext": {"runAsUser": 1000, "runAsNonRoot": true},
+                "containers": [{"name": "a", "securityContext": {"runAsUser": 0}}]}}),
+        };
+        let pod = pod_spec(&r).unwrap();
+        let c = &pod.containers()[0];
+        assert_eq!(pod.effective(c, "runAsUser"), Some((&json!(0), "/spec/containers/0/securityContext/runAsUser".into())));
+        assert_eq!(pod.effective(c, "runAsNonRoot"), Some((&json!(true), "/spec/securityContext/runAsNonRoot".into())));
+    }
+}

@@ -1,0 +1,478 @@
+//! Pod security rules (checks.md §1.1, area `pod-security`): the pod spec and the containers'
+//! `securityContext`, in every pod-bearing kind the SDK knows (checks.md §2).
+//!
+//! The rules share one vocabulary:
+//! - [`Subject`] is the pod or one of its containers (init, regular, ephemeral). It names itself in
+//!   messages (`pod`, `container "app"`), builds JSON pointers below itself and judges a field.
+//! - [`Inherit`] says how a container's value is found: its own only, or falling back to the pod's
+//!   `securityContext` (whole object, as the kubelet does for `seccompProfile`, `seLinuxOptions`,
+//!   `appArmorProfile`; or field by field, as it does for `windowsOptions`).
+//! - [`each_pod`], [`each_container`] and [`each_subject`] visit every pod spec of the input.
+//!
+//! Rules that forbid a value (`runAsUser: 0`, `seccompProfile.type: Unconfined`, ...) report every
+//! place that sets it, pod and containers alike, as Pod Security Admission does; rules that require a
+//! value judge what each container runs with, pod-level defaults included.
+
+pub(crate) mod capabilities;
+pub(crate) mod cluster;
+pub(crate) mod host;
+pub(crate) mod misc;
+pub(crate) mod privilege;
+pub(crate) mod profiles;
+pub(crate) mod users;
+pub(crate) mod volumes;
+pub(crate) mod windows;
+
+use std::fmt::Display;
+
+use palisade_policy_sdk::workload::{Container, PodSpec, pod_specs};
+use palisade_policy_sdk::{Finding, Resource, RuleDef, Value, pointer};
+
+/// Catalog area of every rule here.
+pub(crate) const CATEGORY: &str = "pod-security";
+
+/// Runs `check` on every pod spec and collects the findings.
+pub(crate) fn each_pod<'a, I>(
+    resources: &'a [Resource],
+    mut check: impl FnMut(&Subject<'_, 'a>) -> I,
+) -> Vec<Finding>
+where
+    I: IntoIterator<Item = Finding>,
+{
+    pod_specs(resources)
+        .flat_map(|pod| check(&Subject::pod(&pod)))
+        .collect()
+}
+
+/// Runs `check` on every container (init, regular, ephemeral) of every pod spec.
+pub(crate) fn each_container<'a, I>(
+    resources: &'a [Resource],
+    mut check: impl FnMut(&Subject<'_, 'a>) -> I,
+) -> Vec<Finding>
+where
+    I: IntoIterator<Item = Finding>,
+{
+    each_subject(resources, |subject| {
+        if subject.container.is_some() {
+            check(subject).into_iter().collect()
+        } else {
+            Vec::new()
+        }
+    })
+}
+
+/// Runs `check` on every pod spec and then on each of its containers.
+pub(crate) fn each_subject<'a, I>(
+    resources: &'a [Resource],
+    mut check: impl FnMut(&Subject<'_, 'a>) -> I,
+) -> Vec<Finding>
+where
+    I: IntoIterator<Item = Finding>,
+{
+    let mut out = Vec::new();
+    for pod in pod_specs(resources) {
+        out.extend(check(&Subject::pod(&pod)));
+        for container in pod.containers() {
+            out.extend(check(&Subject::container(&pod, &container)));
+        }
+    }
+    out
+}
+
+/// How a container's value for a field is found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Inherit {
+    /// Only the subject's own field.
+    No,
+    /// `securityContext.<field>` of the container, else of the pod, as a whole object
+    /// ([`PodSpec::effective`]); the rest of the path is looked up below it.
+    Object,
+    /// The container's value of the full path, else the pod's (`windowsOptions.*`).
+    Field,
+}
+
+/// A value found for a subject.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Setting<'a> {
+    /// The value.
+    pub(crate) value: &'a Value,
+    /// Where it is.
+    pub(crate) pointer: String,
+    /// Set on the pod, not on the container judged.
+    pub(crate) inherited: bool,
+}
+
+/// The pod, or one of its containers.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Subject<'p, 'a> {
+    /// The pod spec.
+    pub(crate) pod: &'p PodSpec<'a>,
+    /// The container, or `None` for the pod itself.
+    pub(crate) container: Option<&'p Container<'a>>,
+}
+
+impl<'p, 'a> Subject<'p, 'a> {
+    /// The pod itself.
+    pub(crate) fn pod(pod: &'p PodSpec<'a>) -> Self {
+        Self {
+            pod,
+            container: None,
+        }
+    }
+
+    /// One container of the pod.
+    pub(crate) fn container(pod: &'p PodSpec<'a>, container: &'p Container<'a>) -> Self {
+        Self {
+            pod,
+            container: Some(container),
+        }
+    }
+
+    /// The pod spec or container object.
+    pub(crate) fn json(&self) -> &'a Value {
+        self.container.map_or(self.pod.spec, |c| c.json)
+    }
+
+    /// `pod`, or the container's label (`init container "setup"`).
+    pub(crate) fn label(&self) -> String {
+        self.container
+            .map_or_else(|| "pod".to_string(), Container::label)
+    }
+
+    /// A field below the subject; `null` counts as unset.
+    pub(crate) fn get(&self, tokens: &[&str]) -> Option<&'a Value> {
+        lookup(self.json(), tokens)
+    }
+
+    /// Pointer to a path below the subject.
+    pub(crate) fn at(&self, tokens: &[&str]) -> String {
+        self.container
+            .map_or_else(|| self.pod.at(tokens), |c| c.at(tokens))
+    }
+
+    /// A finding at `pointer` whose message starts with the subject's label.
+    pub(crate) fn finding(&self, rule: &RuleDef, pointer: String, what: impl Display) -> Finding {
+        rule.finding(
+            self.pod.resource.index,
+            pointer,
+            format!("{} {what}", self.label()),
+        )
+    }
+
+    /// A finding at `tokens` below the subject.
+    pub(crate) fn report(&self, rule: &RuleDef, tokens: &[&str], what: impl Display) -> Finding {
+        self.finding(rule, self.at(tokens), what)
+    }
+
+    /// The value the subject has for `tokens`, found as `inherit` says (the pod itself never inherits).
+    pub(crate) fn resolve(&self, tokens: &[&str], inherit: Inherit) -> Option<Setting<'a>> {
+        let own = || {
+            self.get(tokens).map(|value| Setting {
+                value,
+                pointer: self.at(tokens),
+                inherited: false,
+            })
+        };
+        let Some(container) = self.container else {
+            return own();
+        };
+        match (inherit, tokens) {
+            (Inherit::Object, ["securityContext", field, rest @ ..]) => {
+                let (object, at) = self.pod.effective(container, field)?;
+                let inherited = at != container.at(&["securityContext", field]);
+                Some(Setting {
+                    value: lookup(object, rest)?,
+                    pointer: pointer::join(&at, rest),
+                    inherited,
+                })
+            }
+            (Inherit::Field, _) => own().or_else(|| {
+                let pod = Subject::pod(self.pod);
+                pod.get(tokens).map(|value| Setting {
+                    value,
+                    pointer: pod.at(tokens),
+                    inherited: true,
+                })
+            }),
+            _ => own(),
+        }
+    }
+
+    /// Judges the subject's value for `tokens`: `None` when `ok` accepts it, or when it is unset and
+    /// `missing` is `None`. Otherwise a finding at the value (`sets x: v`, `inherits x: v from the
+    /// pod`) or, when unset, at the field to set (`does not set x<missing>`, plus `, nor does the pod`
+    /// when a container could have inherited it but the pod does not set it either).
+    pub(crate) fn judge(
+        &self,
+        rule: &RuleDef,
+        tokens: &[&str],
+        inherit: Inherit,
+        ok: impl Fn(&Value) -> bool,
+        missing: Option<&str>,
+    ) -> Option<Finding> {
+        let field = tokens.join(".");
+        match self.resolve(tokens, inherit) {
+            Some(found) if ok(found.value) => None,
+            Some(found) => {
+                let what = if found.inherited {
+                    format!("inherits {field}: {} from the pod", show(found.value))
+                } else {
+                    format!("sets {field}: {}", show(found.value))
+                };
+                Some(self.finding(rule, found.pointer, what))
+            }
+            None => missing.map(|wanted| {
+                let pod_unset = inherit != Inherit::No
+                    && self.container.is_some()
+                    && Subject::pod(self.pod).get(tokens).is_none();
+                let nor = if pod_unset { ", nor does the pod" } else { "" };
+                self.report(
+                    rule,
+                    tokens,
+                    format_args!("does not set {field}{wanted}{nor}"),
+                )
+            }),
+        }
+    }
+
+    /// A finding when the subject's own `tokens` is set to `bad` (`sets x: v`).
+    pub(crate) fn forbid(&self, rule: &RuleDef, tokens: &[&str], bad: &Value) -> Option<Finding> {
+        self.judge(rule, tokens, Inherit::No, |v| v != bad, None)
+    }
+}
+
+/// `tokens` below `value`; `null` counts as absent.
+pub(crate) fn lookup<'a>(value: &'a Value, tokens: &[&str]) -> Option<&'a Value> {
+    tokens
+        .iter()
+        .try_fold(value, |v, t| v.get(*t))
+        .filter(|v| !v.is_null())
+}
+
+/// A value as it reads in YAML, for messages: strings bare (quoted when empty), arrays in flow
+/// style, the rest as JSON.
+pub(crate) fn show(value: &Value) -> String {
+    match value {
+        Value::String(s) if !s.is_empty() => s.clone(),
+        Value::Array(items) => format!(
+            "[{}]",
+            items.iter().map(show).collect::<Vec<_>>().join(", ")
+        ),
+        other => other.to_string(),
+    }
+}
+
+/// Runs `check` on every resource of `kind` (objects that carry no pod: Service, Namespace, ...).
+pub(crate) fn each_of_kind<'a, I>(
+    resources: &'a [Resource],
+    kind: &str,
+    check: impl FnMut(&'a Resource) -> I,
+) -> Vec<Finding>
+where
+    I: IntoIterator<Item = Finding>,
+{
+    resources
+        .iter()
+        .filter(|r| r.kind() == kind)
+        .flat_map(check)
+        .collect()
+}
+
+/// The elements of an array field, with their indexes as pointer tokens.
+pub(crate) fn items(value: Option<&Value>) -> impl Iterator<Item = (String, &Value)> {
+    value
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .map(|(i, v)| (i.to_string(), v))
+}
+
+/// Whether the pod declares `spec.os.name: windows`. The API server then rejects Linux-only
+/// `securityContext` fields (`allowPrivilegeEscalation`, `capabilities`, `seccompProfile`,
+/// `readOnlyRootFilesystem`, `runAsUser`, `runAsGroup`, `fsGroup`, ...), and Pod Security Admission
+/// (v1.25+) exempts such pods from the restricted checks that require them, so rules requiring one of
+/// those fields skip these pods.
+pub(crate) fn is_windows_os(pod: &PodSpec<'_>) -> bool {
+    lookup(pod.spec, &["os", "name"]).and_then(Value::as_str) == Some("windows")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use palisade_policy_sdk::json;
+    use palisade_policy_sdk::workload::pod_spec;
+
+    fn resource() -> Resource {
+        Resource {
+            index: 3,
+            json: json!({"kind": "Pod", "spec": {
+            "securityContext": {"runAsUser": 1000, "seccompProfile": {"type": "RuntimeDefault"},
+                "windowsOptions": {"runAsUserName": "pod-user", "gmsaCredentialSpecName": "gmsa"}},
+            "containers": [
+                {"name": "a", "securityContext": {"seccompProfile": {"localhostProfile": "x"},
+                    "windowsOptions": {"runAsUserName": "c-user"}, "privileged": null}},
+                {"name": "b"}
+            ]}}),
+        }
+    }
+
+    #[test]
+    fn resolve_follows_the_inheritance_mode() {
+        let r = resource();
+        let pod = pod_spec(&r).unwrap();
+        let containers = pod.containers();
+        let a = Subject::container(&pod, &containers[0]);
+        let b = Subject::container(&pod, &containers[1]);
+        let setting =
+            |value: Value, pointer: &str, inherited: bool| (value, pointer.to_string(), inherited);
+        let got = |s: &Subject<'_, '_>, tokens: &[&str], inherit| {
+            s.resolve(tokens, inherit)
+                .map(|f| (f.value.clone(), f.pointer, f.inherited))
+        };
+        // The container's seccompProfile object replaces the pod's, even without a type.
+        assert_eq!(
+            got(
+                &a,
+                &["securityContext", "seccompProfile", "type"],
+                Inherit::Object
+            ),
+            None
+        );
+        assert_eq!(
+            got(
+                &b,
+                &["securityContext", "seccompProfile", "type"],
+                Inherit::Object
+            ),
+            Some(setting(
+                json!("RuntimeDefault"),
+                "/spec/securityContext/seccompProfile/type",
+                true
+            ))
+        );
+        // windowsOptions merge field by field.
+        assert_eq!(
+            got(
+                &a,
+                &[
+                    "securityContext",
+                    "windowsOptions",
+                    "gmsaCredentialSpecName"
+                ],
+                Inherit::Field
+            ),
+            Some(setting(
+                json!("gmsa"),
+                "/spec/securityContext/windowsOptions/gmsaCredentialSpecName",
+                true
+            ))
+        );
+        assert_eq!(
+            got(
+                &a,
+                &["securityContext", "windowsOptions", "runAsUserName"],
+                Inherit::Field
+            ),
+            Some(setting(
+                json!("c-user"),
+                "/spec/containers/0/securityContext/windowsOptions/runAsUserName",
+                false
+            ))
+        );
+        assert_eq!(
+            got(&b, &["securityContext", "runAsUser"], Inherit::No),
+            None
+        );
+        assert_eq!(
+            got(&a, &["securityContext", "privileged"], Inherit::No),
+            None,
+            "null counts as unset"
+        );
+        assert_eq!(
+            got(
+                &Subject::pod(&pod),
+                &["securityContext", "runAsUser"],
+                Inherit::Object
+            ),
+            Some(setting(
+                json!(1000),
+                "/spec/securityContext/runAsUser",
+                false
+            ))
+        );
+    }
+
+    #[test]
+    fn judge_names_where_the_value_comes_from() {
+        let r = resource();
+        let pod = pod_spec(&r).unwrap();
+        let containers = pod.containers();
+        let b = Subject::container(&pod, &containers[1]);
+        let rule = crate::pod_security::users::RUN_AS_HIGH_UID;
+        let triple = |f: Option<Finding>| f.map(|f| (f.resource, f.path, f.message));
+        assert_eq!(
+            triple(b.judge(
+                &rule,
+                &["securityContext", "runAsUser"],
+                Inherit::Object,
+                |_| false,
+                None
+            )),
+            Some((
+                3,
+                "/spec/securityContext/runAsUser".to_string(),
+                "container \"b\" inherits securityContext.runAsUser: 1000 from the pod".to_string()
+            ))
+        );
+        assert_eq!(
+            triple(b.judge(
+                &rule,
+                &["securityContext", "runAsGroup"],
+                Inherit::Object,
+                |_| false,
+                Some(" at all")
+            )),
+            Some((
+                3,
+                "/spec/containers/1/securityContext/runAsGroup".to_string(),
+                "container \"b\" does not set securityContext.runAsGroup at all, nor does the pod"
+                    .to_string()
+            ))
+        );
+        assert_eq!(
+            triple(b.judge(
+                &rule,
+                &["securityContext", "runAsGroup"],
+                Inherit::No,
+                |_| false,
+                Some("")
+            )),
+            Some((
+                3,
+                "/spec/containers/1/securityContext/runAsGroup".to_string(),
+                "container \"b\" does not set securityContext.runAsGroup".to_string()
+            ))
+        );
+        assert_eq!(
+            triple(b.judge(
+                &rule,
+                &["securityContext", "runAsGroup"],
+                Inherit::Object,
+                |_| false,
+                None
+            )),
+            None
+        );
+    }
+
+    #[test]
+    fn show_reads_like_yaml() {
+        assert_eq!(show(&json!("Unconfined")), "Unconfined");
+        assert_eq!(show(&json!("")), "\"\"");
+        assert_eq!(show(&json!(0)), "0");
+        assert_eq!(show(&json!(true)), "true");
+        assert_eq!(show(&json!(["NET_RAW", 1, ""])), "[NET_RAW, 1, \"\"]");
+        assert_eq!(show(&json!({})), "{}");
+    }
+}
