@@ -37,12 +37,20 @@ fn run() -> Result<(), String> {
         watch(&policies.join(name).join("Cargo.toml"));
     }
 
+    ensure_wasm_target()?;
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.current_dir(&policies)
         .args(["build", "--release", "--locked", "--workspace", "--target", "wasm32-unknown-unknown", "--target-dir"])
         .arg(&target_dir);
-    for var in ["RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS", "CARGO_TARGET_DIR", "CARGO_BUILD_TARGET", "RUSTC_WORKSPACE_WRAPPER", "CARGO_BUILD_RUSTFLAGS"] {
+    for var in [
+        "RUSTFLAGS",
+        "CARGO_ENCODED_RUSTFLAGS",
+        "CARGO_TARGET_DIR",
+        "CARGO_BUILD_TARGET",
+        "RUSTC_WORKSPACE_WRAPPER",
+        "CARGO_BUILD_RUSTFLAGS",
+    ] {
         cmd.env_remove(var);
     }
     for (key, _) in env::vars() {
@@ -56,7 +64,8 @@ fn run() -> Result<(), String> {
     }
 
     for name in BUILTIN.iter().chain(FIXTURES) {
-        let module_path = target_dir.join(format!("wasm32-unknown-unknown/release/palisade_policy_{}.wasm", name.replace('-', "_")));
+        let module_path =
+            target_dir.join(format!("wasm32-unknown-unknown/release/palisade_policy_{}.wasm", name.replace('-', "_")));
         let module = fs::read(&module_path).map_err(|e| format!("{}: {e}", module_path.display()))?;
         let component = wit_component::ComponentEncoder::default()
             .validate(true)
@@ -67,6 +76,29 @@ fn run() -> Result<(), String> {
         write_if_changed(&out, &component)?;
     }
     Ok(())
+}
+
+/// Install the `wasm32-unknown-unknown` standard library through rustup when it is missing, so a
+/// fresh clone builds with nothing set up by hand (rustup may have auto-install turned off).
+fn ensure_wasm_target() -> Result<(), String> {
+    let rustc = env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let libdir = Command::new(&rustc)
+        .args(["--print", "target-libdir", "--target", "wasm32-unknown-unknown"])
+        .output()
+        .map_err(|e| format!("running {rustc}: {e}"))?;
+    let libdir = PathBuf::from(String::from_utf8_lossy(&libdir.stdout).trim());
+    if fs::read_dir(&libdir).is_ok_and(|mut d| d.next().is_some()) {
+        return Ok(());
+    }
+    println!("cargo:warning=installing the wasm32-unknown-unknown target with rustup");
+    let mut cmd = Command::new("rustup");
+    cmd.args(["target", "add", "wasm32-unknown-unknown"]);
+    if let Ok(toolchain) = env::var("RUSTUP_TOOLCHAIN") {
+        cmd.args(["--toolchain", &toolchain]);
+    }
+    let status =
+        cmd.status().map_err(|e| format!("the wasm32-unknown-unknown target is missing and rustup cannot run: {e}"))?;
+    if status.success() { Ok(()) } else { Err("`rustup target add wasm32-unknown-unknown` failed".into()) }
 }
 
 fn watch(path: &Path) {

@@ -40,7 +40,9 @@ pub fn collect(args: &[PathBuf]) -> (Vec<Source>, Vec<InputError>) {
         match std::fs::metadata(arg) {
             Ok(m) if m.is_dir() => walk(arg, &mut sources, &mut errors),
             Ok(_) => sources.push(Source::File(arg.clone())),
-            Err(e) => errors.push(InputError { file: Arc::from(arg.display().to_string()), line: 1, message: io_message(&e) }),
+            Err(e) => {
+                errors.push(InputError { file: Arc::from(arg.display().to_string()), line: 1, message: io_message(&e) })
+            }
         }
     }
     (sources, errors)

@@ -32,7 +32,9 @@ impl Destination {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
             ColorChoice::Auto => {
-                matches!(self, Destination::Stdout) && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+                matches!(self, Destination::Stdout)
+                    && std::io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none()
             }
         }
     }

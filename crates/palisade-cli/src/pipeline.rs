@@ -25,12 +25,19 @@ fn input_error(e: InputError) -> ErrorEntry {
 
 /// Check every source; `earlier` are errors found while collecting inputs.
 #[must_use]
-pub fn check(set: &PolicySet, sources: &[Source], earlier: Vec<InputError>, limits: &InputLimits, now_unix: u64) -> Report {
+pub fn check(
+    set: &PolicySet,
+    sources: &[Source],
+    earlier: Vec<InputError>,
+    limits: &InputLimits,
+    now_unix: u64,
+) -> Report {
     let outcomes: Vec<Outcome> = sources
         .par_iter()
         .map(|source| {
             let name = source.name();
-            match inputs::read(source, limits).and_then(|bytes| palisade_core::manifest::decode(&name, &bytes, limits)) {
+            match inputs::read(source, limits).and_then(|bytes| palisade_core::manifest::decode(&name, &bytes, limits))
+            {
                 Ok(text) => check_text(set, &name, &text, limits, now_unix),
                 Err(e) => Outcome { errors: vec![input_error(e)], ..Outcome::default() },
             }
@@ -70,13 +77,23 @@ fn check_text(set: &PolicySet, name: &Arc<str>, text: &str, limits: &InputLimits
                     out.findings.push(locate(&parsed.resources[f.resource], configured.policy.name(), severity, f));
                 }
             }
-            Err(e) => out.errors.push(ErrorEntry { file: Some(name.to_string()), line: None, policy: Some(configured.policy.name().into()), message: e.to_string() }),
+            Err(e) => out.errors.push(ErrorEntry {
+                file: Some(name.to_string()),
+                line: None,
+                policy: Some(configured.policy.name().into()),
+                message: e.to_string(),
+            }),
         }
     }
     out
 }
 
-fn locate(resource: &Resource, policy: &str, severity: palisade_core::Severity, f: palisade_engine::RawFinding) -> Finding {
+fn locate(
+    resource: &Resource,
+    policy: &str,
+    severity: palisade_core::Severity,
+    f: palisade_engine::RawFinding,
+) -> Finding {
     let pos = resource.locate(&f.path);
     Finding {
         policy: policy.to_string(),

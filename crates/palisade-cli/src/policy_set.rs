@@ -19,10 +19,11 @@ pub enum PolicySource {
 }
 
 impl PolicySource {
-    /// `hardening` is a built-in; anything ending in `.wasm` or containing a path separator is a file.
+    /// `hardening` is a built-in; an existing file, anything ending in `.wasm` or containing a
+    /// path separator is a component file.
     pub fn parse(arg: &str) -> Self {
         let path = std::path::Path::new(arg);
-        if arg.ends_with(".wasm") || path.components().count() > 1 {
+        if arg.ends_with(".wasm") || path.components().count() > 1 || path.is_file() {
             PolicySource::File(path.to_path_buf())
         } else {
             PolicySource::Builtin(arg.to_string())
@@ -163,7 +164,9 @@ fn configure(policy: Policy, mut settings: serde_json::Value, filter: &RuleFilte
     for rule in &policy.info().rules {
         let state = match overrides.get(&rule.id) {
             None => None,
-            Some(v) => Some(rule_override(v).with_context(|| format!("settings for policy `{name}`, rule `{}`", rule.id))?),
+            Some(v) => {
+                Some(rule_override(v).with_context(|| format!("settings for policy `{name}`, rule `{}`", rule.id))?)
+            }
         };
         let (mut on, severity) = match state {
             None => (rule.enabled_by_default, rule.severity),

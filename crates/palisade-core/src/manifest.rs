@@ -143,7 +143,12 @@ pub fn parse(file: &Arc<str>, text: &str, limits: &InputLimits) -> ParsedInput {
     for (i, doc) in docs.into_iter().enumerate() {
         let number = i + 1;
         for a in doc.ambiguities {
-            out.warnings.push(InputWarning { file: file.clone(), line: a.pos.line, column: a.pos.column, message: a.message });
+            out.warnings.push(InputWarning {
+                file: file.clone(),
+                line: a.pos.line,
+                column: a.pos.column,
+                message: a.message,
+            });
         }
         let Some(root) = doc.root else { continue };
         let source = source_for(&sources, previous_line, root.pos.line);
@@ -194,7 +199,10 @@ fn add_object(out: &mut ParsedInput, file: &Arc<str>, number: usize, node: &Node
                     out.errors.push(InputError {
                         file: file.clone(),
                         line: item.pos.line,
-                        message: format!("an item of the {kind} in document {number} is {}, not an object", describe(&item.value)),
+                        message: format!(
+                            "an item of the {kind} in document {number} is {}, not an object",
+                            describe(&item.value)
+                        ),
                     });
                 }
             }
@@ -249,8 +257,15 @@ mod tests {
         let text = "---\n# Source: app/templates/sa.yaml\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: a\n---\n# Source: app/templates/deploy.yaml\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: b\n  namespace: demo\n";
         let p = parse_str(text);
         assert!(p.errors.is_empty());
-        let got: Vec<_> = p.resources.iter().map(|r| (r.object.name.as_str(), r.document, r.source.as_deref(), r.pos().line)).collect();
-        assert_eq!(got, vec![("a", 1, Some("app/templates/sa.yaml"), 3), ("b", 2, Some("app/templates/deploy.yaml"), 9)]);
+        let got: Vec<_> = p
+            .resources
+            .iter()
+            .map(|r| (r.object.name.as_str(), r.document, r.source.as_deref(), r.pos().line))
+            .collect();
+        assert_eq!(
+            got,
+            vec![("a", 1, Some("app/templates/sa.yaml"), 3), ("b", 2, Some("app/templates/deploy.yaml"), 9)]
+        );
     }
 
     #[test]
@@ -274,10 +289,19 @@ mod tests {
     fn binary_and_invalid_utf8_are_refused() {
         let f: Arc<str> = Arc::from("b.bin");
         let limits = InputLimits::default();
-        assert_eq!(decode(&f, b"a: 1\n\0", &limits).unwrap_err().to_string(), "b.bin:2: binary input (NUL byte), not a YAML or JSON manifest");
-        assert_eq!(decode(&f, b"a: 1\nb: \xff\n", &limits).unwrap_err().to_string(), "b.bin:2: input is not valid UTF-8");
+        assert_eq!(
+            decode(&f, b"a: 1\n\0", &limits).unwrap_err().to_string(),
+            "b.bin:2: binary input (NUL byte), not a YAML or JSON manifest"
+        );
+        assert_eq!(
+            decode(&f, b"a: 1\nb: \xff\n", &limits).unwrap_err().to_string(),
+            "b.bin:2: input is not valid UTF-8"
+        );
         let small = InputLimits { max_bytes: 3, ..InputLimits::default() };
-        assert_eq!(decode(&f, b"abcd", &small).unwrap_err().to_string(), "b.bin:1: input larger than the limit of 3 bytes");
+        assert_eq!(
+            decode(&f, b"abcd", &small).unwrap_err().to_string(),
+            "b.bin:1: input larger than the limit of 3 bytes"
+        );
     }
 
     #[test]

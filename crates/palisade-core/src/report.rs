@@ -26,7 +26,8 @@ pub enum Severity {
 
 impl Severity {
     /// All severities, lowest first.
-    pub const ALL: [Severity; 5] = [Severity::Info, Severity::Low, Severity::Medium, Severity::High, Severity::Critical];
+    pub const ALL: [Severity; 5] =
+        [Severity::Info, Severity::Low, Severity::Medium, Severity::High, Severity::Critical];
 
     /// Lowercase name.
     #[must_use]
@@ -127,9 +128,15 @@ pub struct Report {
 impl Report {
     /// Build a report: sorts findings and errors and computes the summary.
     #[must_use]
-    pub fn new(resources: usize, mut findings: Vec<Finding>, mut errors: Vec<ErrorEntry>, warnings: Vec<InputWarning>) -> Self {
+    pub fn new(
+        resources: usize,
+        mut findings: Vec<Finding>,
+        mut errors: Vec<ErrorEntry>,
+        warnings: Vec<InputWarning>,
+    ) -> Self {
         findings.sort_by(|a, b| {
-            (&a.file, a.line, a.column, &a.policy, &a.rule, &a.message).cmp(&(&b.file, b.line, b.column, &b.policy, &b.rule, &b.message))
+            (&a.file, a.line, a.column, &a.policy, &a.rule, &a.message)
+                .cmp(&(&b.file, b.line, b.column, &b.policy, &b.rule, &b.message))
         });
         errors.sort_by(|a, b| (&a.file, a.line, &a.policy).cmp(&(&b.file, b.line, &b.policy)));
         let mut by_severity: BTreeMap<Severity, usize> = Severity::ALL.into_iter().map(|s| (s, 0)).collect();

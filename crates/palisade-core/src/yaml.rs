@@ -187,8 +187,20 @@ struct DocState {
 
 /// A container being built.
 enum Frame {
-    Seq { pos: Pos, anchor: usize, items: Vec<Node>, start_nodes: usize },
-    Map { pos: Pos, anchor: usize, entries: Vec<Entry>, pending_key: Option<(Node, bool)>, merges: Vec<Node>, start_nodes: usize },
+    Seq {
+        pos: Pos,
+        anchor: usize,
+        items: Vec<Node>,
+        start_nodes: usize,
+    },
+    Map {
+        pos: Pos,
+        anchor: usize,
+        entries: Vec<Entry>,
+        pending_key: Option<(Node, bool)>,
+        merges: Vec<Node>,
+        start_nodes: usize,
+    },
 }
 
 impl Loader<'_> {
@@ -261,7 +273,14 @@ impl Loader<'_> {
                     stack.push(if matches!(event, Event::SequenceStart(..)) {
                         Frame::Seq { pos, anchor, items: Vec::new(), start_nodes }
                     } else {
-                        Frame::Map { pos, anchor, entries: Vec::new(), pending_key: None, merges: Vec::new(), start_nodes }
+                        Frame::Map {
+                            pos,
+                            anchor,
+                            entries: Vec::new(),
+                            pending_key: None,
+                            merges: Vec::new(),
+                            start_nodes,
+                        }
                     });
                     continue;
                 }
@@ -571,7 +590,9 @@ mod tests {
 
     #[test]
     fn yaml_1_1_scalars() {
-        let v = one("a: yes\nb: Off\nc: 0777\nd: 0x1F\ne: 1_000\nf: 1.5e3\ng: ~\nh: '0777'\ni: .inf\nj: 12:30\nk: -0b101\n");
+        let v = one(
+            "a: yes\nb: Off\nc: 0777\nd: 0x1F\ne: 1_000\nf: 1.5e3\ng: ~\nh: '0777'\ni: .inf\nj: 12:30\nk: -0b101\n",
+        );
         assert_eq!(
             v,
             serde_json::json!({"a": true, "b": false, "c": 511, "d": 31, "e": 1000, "f": 1500.0, "g": null,

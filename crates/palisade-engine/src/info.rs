@@ -68,7 +68,8 @@ pub(crate) fn convert(raw: types::PolicyInfo) -> Result<PolicyInfo, String> {
             return Err(format!("duplicate or empty rule id `{}`", r.id));
         }
     }
-    let settings_schema = serde_json::from_str(&raw.settings_schema).map_err(|e| format!("settings schema is not JSON: {e}"))?;
+    let settings_schema =
+        serde_json::from_str(&raw.settings_schema).map_err(|e| format!("settings schema is not JSON: {e}"))?;
     Ok(PolicyInfo {
         name: raw.name,
         version: raw.version,

@@ -129,7 +129,13 @@ impl Policy {
         if !(f.path.is_empty() || f.path.starts_with('/')) {
             return Err(contract(format!("`{}` is not a JSON pointer", f.path)));
         }
-        Ok(RawFinding { rule: f.rule, severity: info::severity(f.severity), resource, path: f.path, message: f.message })
+        Ok(RawFinding {
+            rule: f.rule,
+            severity: info::severity(f.severity),
+            resource,
+            path: f.path,
+            message: f.message,
+        })
     }
 
     fn classify(&self, store: &Store<StoreState>, e: &wasmtime::Error) -> EvalError {
@@ -137,7 +143,9 @@ impl Policy {
         let engine = &self.inner.engine;
         match e.downcast_ref::<Trap>() {
             Some(Trap::Interrupt) => EvalError::Timeout { policy, millis: engine.config.timeout.as_millis() },
-            _ if store.data().hit_memory_limit => EvalError::OutOfMemory { policy, limit_mib: engine.config.memory_limit >> 20 },
+            _ if store.data().hit_memory_limit => {
+                EvalError::OutOfMemory { policy, limit_mib: engine.config.memory_limit >> 20 }
+            }
             _ => EvalError::Trap { policy, reason: describe_trap(store, e, engine) },
         }
     }

@@ -48,7 +48,8 @@ impl Engine {
         if let Some(dir) = &config.cache_dir {
             let mut cache = CacheConfig::new();
             cache.with_directory(dir.clone());
-            let cache = Cache::new(cache).map_err(|e| EngineError::Setup(format!("cache at {}: {e:#}", dir.display())))?;
+            let cache =
+                Cache::new(cache).map_err(|e| EngineError::Setup(format!("cache at {}: {e:#}", dir.display())))?;
             wt.cache(Some(cache));
         }
         let wasmtime = wasmtime::Engine::new(&wt).map_err(|e| EngineError::Setup(format!("{e:#}")))?;
@@ -58,7 +59,8 @@ impl Engine {
 
     /// A fresh store with this engine's memory limit and deadline.
     pub(crate) fn store(&self) -> Store<StoreState> {
-        let mut store = Store::new(&self.wasmtime, StoreState { memory_limit: self.config.memory_limit, hit_memory_limit: false });
+        let mut store =
+            Store::new(&self.wasmtime, StoreState { memory_limit: self.config.memory_limit, hit_memory_limit: false });
         store.limiter(|s| s);
         store.set_epoch_deadline(self.deadline_ticks());
         store.epoch_deadline_trap();

@@ -154,7 +154,10 @@ pub mod adapter {
     }
 
     /// `requests` export.
-    pub fn requests<P: Policy>(resources: Vec<wit::Resource>, settings: String) -> Result<Vec<wit::EvidenceRequest>, String> {
+    pub fn requests<P: Policy>(
+        resources: Vec<wit::Resource>,
+        settings: String,
+    ) -> Result<Vec<wit::EvidenceRequest>, String> {
         P::requests(&parse_resources(resources)?, &parse_settings(&settings)?)
     }
 

@@ -61,6 +61,12 @@ pub struct Finding {
 
 impl Finding {
     pub(crate) fn into_wit(self) -> wit::Finding {
-        wit::Finding { rule: self.rule.into(), severity: self.severity, resource: self.resource, path: self.path, message: self.message }
+        wit::Finding {
+            rule: self.rule.into(),
+            severity: self.severity,
+            resource: self.resource,
+            path: self.path,
+            message: self.message,
+        }
     }
 }

@@ -54,7 +54,13 @@ pub fn template_pointer(kind: &str) -> Option<&'static str> {
     Some(match kind {
         "Pod" => "",
         "PodTemplate" => "/template",
-        "ReplicationController" | "ReplicaSet" | "Deployment" | "StatefulSet" | "DaemonSet" | "Job" | "DeploymentConfig"
+        "ReplicationController"
+        | "ReplicaSet"
+        | "Deployment"
+        | "StatefulSet"
+        | "DaemonSet"
+        | "Job"
+        | "DeploymentConfig"
         | "Rollout" => "/spec/template",
         "CronJob" => "/spec/jobTemplate/spec/template",
         _ => return None,
@@ -86,9 +92,11 @@ impl<'a> PodSpec<'a> {
     #[must_use]
     pub fn containers(&self) -> Vec<Container<'a>> {
         let mut out = Vec::new();
-        for (field, kind) in
-            [("initContainers", ContainerKind::Init), ("containers", ContainerKind::Regular), ("ephemeralContainers", ContainerKind::Ephemeral)]
-        {
+        for (field, kind) in [
+            ("initContainers", ContainerKind::Init),
+            ("containers", ContainerKind::Regular),
+            ("ephemeralContainers", ContainerKind::Ephemeral),
+        ] {
             if let Some(Value::Array(items)) = self.spec.get(field) {
                 for (i, json) in items.iter().enumerate() {
                     out.push(Container {
@@ -182,7 +190,11 @@ mod tests {
             ("Pod", json!({"kind": "Pod", "spec": spec}), "/spec"),
             ("PodTemplate", json!({"kind": "PodTemplate", "template": {"spec": spec}}), "/template/spec"),
             ("Deployment", json!({"kind": "Deployment", "spec": {"template": {"spec": spec}}}), "/spec/template/spec"),
-            ("CronJob", json!({"kind": "CronJob", "spec": {"jobTemplate": {"spec": {"template": {"spec": spec}}}}}), "/spec/jobTemplate/spec/template/spec"),
+            (
+                "CronJob",
+                json!({"kind": "CronJob", "spec": {"jobTemplate": {"spec": {"template": {"spec": spec}}}}}),
+                "/spec/jobTemplate/spec/template/spec",
+            ),
         ];
         for (kind, json, pointer) in cases {
             let r = Resource { index: 0, json };
@@ -210,7 +222,10 @@ mod tests {
         };
         let pod = pod_spec(&r).unwrap();
         let c = &pod.containers()[0];
-        assert_eq!(pod.effective(c, "runAsUser"), Some((&json!(0), "/spec/containers/0/securityContext/runAsUser".into())));
+        assert_eq!(
+            pod.effective(c, "runAsUser"),
+            Some((&json!(0), "/spec/containers/0/securityContext/runAsUser".into()))
+        );
         assert_eq!(pod.effective(c, "runAsNonRoot"), Some((&json!(true), "/spec/securityContext/runAsNonRoot".into())));
     }
 }

@@ -11,12 +11,8 @@ mod pod_security;
 mod settings;
 #[cfg(test)]
 mod testing;
-#[cfg(test)]
-mod scratch_conformance;
 
-use pod_security::{
-    capabilities, cluster, host, misc, privilege, profiles, users, volumes, windows,
-};
+use pod_security::{capabilities, cluster, host, misc, privilege, profiles, users, volumes, windows};
 use settings::Settings;
 
 /// A rule's check: findings over the whole resource set.
@@ -30,184 +26,58 @@ pub(crate) struct Rule {
     pub(crate) check: Check,
 }
 
+impl Rule {
+    const fn new(def: RuleDef, check: Check) -> Self {
+        Self { def, check }
+    }
+}
+
 /// Every rule, in catalog order.
 pub(crate) const RULES: &[Rule] = &[
-    Rule {
-        def: privilege::PRIVILEGED_CONTAINER,
-        check: privilege::privileged_container,
-    },
-    Rule {
-        def: host::HOST_NETWORK,
-        check: host::host_network,
-    },
-    Rule {
-        def: host::HOST_PID,
-        check: host::host_pid,
-    },
-    Rule {
-        def: host::HOST_IPC,
-        check: host::host_ipc,
-    },
-    Rule {
-        def: host::HOST_PORT,
-        check: host::host_port,
-    },
-    Rule {
-        def: volumes::HOST_PATH_VOLUME,
-        check: volumes::host_path_volume,
-    },
-    Rule {
-        def: volumes::HOST_PATH_WRITABLE,
-        check: volumes::host_path_writable,
-    },
-    Rule {
-        def: volumes::HOST_PATH_SENSITIVE,
-        check: volumes::host_path_sensitive,
-    },
-    Rule {
-        def: volumes::CONTAINER_RUNTIME_SOCKET,
-        check: volumes::container_runtime_socket,
-    },
-    Rule {
-        def: volumes::CLOUD_CREDENTIAL_HOST_PATH,
-        check: volumes::cloud_credential_host_path,
-    },
-    Rule {
-        def: volumes::RESTRICTED_VOLUME_TYPES,
-        check: volumes::restricted_volume_types,
-    },
-    Rule {
-        def: privilege::ALLOW_PRIVILEGE_ESCALATION,
-        check: privilege::allow_privilege_escalation,
-    },
-    Rule {
-        def: users::RUN_AS_NON_ROOT,
-        check: users::run_as_non_root,
-    },
-    Rule {
-        def: users::RUN_AS_USER_NOT_ZERO,
-        check: users::run_as_user_not_zero,
-    },
-    Rule {
-        def: users::RUN_AS_GROUP_NOT_ZERO,
-        check: users::run_as_group_not_zero,
-    },
-    Rule {
-        def: users::RUN_AS_HIGH_UID,
-        check: users::run_as_high_uid,
-    },
-    Rule {
-        def: users::RUN_AS_HIGH_GID,
-        check: users::run_as_high_gid,
-    },
-    Rule {
-        def: users::FS_GROUP_SET,
-        check: users::fs_group_set,
-    },
-    Rule {
-        def: users::FS_GROUP_CHANGE_POLICY,
-        check: users::fs_group_change_policy,
-    },
-    Rule {
-        def: users::SUPPLEMENTAL_GROUPS_NOT_ROOT,
-        check: users::supplemental_groups_not_root,
-    },
-    Rule {
-        def: profiles::SECCOMP_PROFILE_REQUIRED,
-        check: profiles::seccomp_profile_required,
-    },
-    Rule {
-        def: profiles::SECCOMP_NOT_UNCONFINED,
-        check: profiles::seccomp_not_unconfined,
-    },
-    Rule {
-        def: capabilities::CAPABILITIES_DROP_ALL,
-        check: capabilities::capabilities_drop_all,
-    },
-    Rule {
-        def: capabilities::CAPABILITIES_ADD_RESTRICTED,
-        check: capabilities::capabilities_add_restricted,
-    },
-    Rule {
-        def: capabilities::CAPABILITIES_ADD_BASELINE,
-        check: capabilities::capabilities_add_baseline,
-    },
-    Rule {
-        def: capabilities::CAPABILITIES_DANGEROUS,
-        check: capabilities::capabilities_dangerous,
-    },
-    Rule {
-        def: capabilities::CAPABILITIES_DROP_NET_RAW,
-        check: capabilities::capabilities_drop_net_raw,
-    },
-    Rule {
-        def: privilege::READ_ONLY_ROOT_FILESYSTEM,
-        check: privilege::read_only_root_filesystem,
-    },
-    Rule {
-        def: privilege::PROC_MOUNT_DEFAULT,
-        check: privilege::proc_mount_default,
-    },
-    Rule {
-        def: misc::SYSCTLS_SAFE,
-        check: misc::sysctls_safe,
-    },
-    Rule {
-        def: profiles::SELINUX_OPTIONS_RESTRICTED,
-        check: profiles::selinux_options_restricted,
-    },
-    Rule {
-        def: profiles::APPARMOR_PROFILE_ALLOWED,
-        check: profiles::apparmor_profile_allowed,
-    },
-    Rule {
-        def: windows::WINDOWS_HOST_PROCESS,
-        check: windows::windows_host_process,
-    },
-    Rule {
-        def: windows::WINDOWS_OPTIONS_SET,
-        check: windows::windows_options_set,
-    },
-    Rule {
-        def: misc::PROBE_HOST_FIELD,
-        check: misc::probe_host_field,
-    },
-    Rule {
-        def: profiles::LINUX_HARDENING_ANY,
-        check: profiles::linux_hardening_any,
-    },
-    Rule {
-        def: misc::POD_SECURITY_CONTEXT_PRESENT,
-        check: misc::pod_security_context_present,
-    },
-    Rule {
-        def: misc::CONTAINER_SECURITY_CONTEXT_PRESENT,
-        check: misc::container_security_context_present,
-    },
-    Rule {
-        def: host::PRIVILEGED_PORTS,
-        check: host::privileged_ports,
-    },
-    Rule {
-        def: host::SSH_PORT,
-        check: host::ssh_port,
-    },
-    Rule {
-        def: misc::SUDO_IN_ENTRYPOINT,
-        check: misc::sudo_in_entrypoint,
-    },
-    Rule {
-        def: cluster::NAMESPACE_PSS_ENFORCE_LABEL,
-        check: cluster::namespace_pss_enforce_label,
-    },
-    Rule {
-        def: misc::HARDENED_RUNTIME_CLASS,
-        check: misc::hardened_runtime_class,
-    },
-    Rule {
-        def: cluster::SCC_PRIVILEGED,
-        check: cluster::scc_privileged,
-    },
+    Rule::new(privilege::PRIVILEGED_CONTAINER, privilege::privileged_container),
+    Rule::new(host::HOST_NETWORK, host::host_network),
+    Rule::new(host::HOST_PID, host::host_pid),
+    Rule::new(host::HOST_IPC, host::host_ipc),
+    Rule::new(host::HOST_PORT, host::host_port),
+    Rule::new(volumes::HOST_PATH_VOLUME, volumes::host_path_volume),
+    Rule::new(volumes::HOST_PATH_WRITABLE, volumes::host_path_writable),
+    Rule::new(volumes::HOST_PATH_SENSITIVE, volumes::host_path_sensitive),
+    Rule::new(volumes::CONTAINER_RUNTIME_SOCKET, volumes::container_runtime_socket),
+    Rule::new(volumes::CLOUD_CREDENTIAL_HOST_PATH, volumes::cloud_credential_host_path),
+    Rule::new(volumes::RESTRICTED_VOLUME_TYPES, volumes::restricted_volume_types),
+    Rule::new(privilege::ALLOW_PRIVILEGE_ESCALATION, privilege::allow_privilege_escalation),
+    Rule::new(users::RUN_AS_NON_ROOT, users::run_as_non_root),
+    Rule::new(users::RUN_AS_USER_NOT_ZERO, users::run_as_user_not_zero),
+    Rule::new(users::RUN_AS_GROUP_NOT_ZERO, users::run_as_group_not_zero),
+    Rule::new(users::RUN_AS_HIGH_UID, users::run_as_high_uid),
+    Rule::new(users::RUN_AS_HIGH_GID, users::run_as_high_gid),
+    Rule::new(users::FS_GROUP_SET, users::fs_group_set),
+    Rule::new(users::FS_GROUP_CHANGE_POLICY, users::fs_group_change_policy),
+    Rule::new(users::SUPPLEMENTAL_GROUPS_NOT_ROOT, users::supplemental_groups_not_root),
+    Rule::new(profiles::SECCOMP_PROFILE_REQUIRED, profiles::seccomp_profile_required),
+    Rule::new(profiles::SECCOMP_NOT_UNCONFINED, profiles::seccomp_not_unconfined),
+    Rule::new(capabilities::CAPABILITIES_DROP_ALL, capabilities::capabilities_drop_all),
+    Rule::new(capabilities::CAPABILITIES_ADD_RESTRICTED, capabilities::capabilities_add_restricted),
+    Rule::new(capabilities::CAPABILITIES_ADD_BASELINE, capabilities::capabilities_add_baseline),
+    Rule::new(capabilities::CAPABILITIES_DANGEROUS, capabilities::capabilities_dangerous),
+    Rule::new(capabilities::CAPABILITIES_DROP_NET_RAW, capabilities::capabilities_drop_net_raw),
+    Rule::new(privilege::READ_ONLY_ROOT_FILESYSTEM, privilege::read_only_root_filesystem),
+    Rule::new(privilege::PROC_MOUNT_DEFAULT, privilege::proc_mount_default),
+    Rule::new(misc::SYSCTLS_SAFE, misc::sysctls_safe),
+    Rule::new(profiles::SELINUX_OPTIONS_RESTRICTED, profiles::selinux_options_restricted),
+    Rule::new(profiles::APPARMOR_PROFILE_ALLOWED, profiles::apparmor_profile_allowed),
+    Rule::new(windows::WINDOWS_HOST_PROCESS, windows::windows_host_process),
+    Rule::new(windows::WINDOWS_OPTIONS_SET, windows::windows_options_set),
+    Rule::new(misc::PROBE_HOST_FIELD, misc::probe_host_field),
+    Rule::new(profiles::LINUX_HARDENING_ANY, profiles::linux_hardening_any),
+    Rule::new(misc::POD_SECURITY_CONTEXT_PRESENT, misc::pod_security_context_present),
+    Rule::new(misc::CONTAINER_SECURITY_CONTEXT_PRESENT, misc::container_security_context_present),
+    Rule::new(host::PRIVILEGED_PORTS, host::privileged_ports),
+    Rule::new(host::SSH_PORT, host::ssh_port),
+    Rule::new(misc::SUDO_IN_ENTRYPOINT, misc::sudo_in_entrypoint),
+    Rule::new(cluster::NAMESPACE_PSS_ENFORCE_LABEL, cluster::namespace_pss_enforce_label),
+    Rule::new(misc::HARDENED_RUNTIME_CLASS, misc::hardened_runtime_class),
+    Rule::new(cluster::SCC_PRIVILEGED, cluster::scc_privileged),
 ];
 
 /// The definitions of [`RULES`], for [`PolicyMeta`].
@@ -224,7 +94,7 @@ static RULE_DEFS: [RuleDef; RULES.len()] = {
 static META: PolicyMeta = PolicyMeta {
     name: "hardening",
     version: env!("CARGO_PKG_VERSION"),
-    description: "Workload hardening checks for rendered Kubernetes manifests",
+    description: "Workload hardening",
     rules: &RULE_DEFS,
     settings_schema: settings::SCHEMA,
 };
@@ -238,10 +108,7 @@ impl Policy for Hardening {
 
     fn evaluate(input: &Input) -> Result<Vec<Finding>, String> {
         let settings = Settings::parse(&input.settings)?;
-        Ok(RULES
-            .iter()
-            .flat_map(|rule| (rule.check)(&input.resources, &settings))
-            .collect())
+        Ok(RULES.iter().flat_map(|rule| (rule.check)(&input.resources, &settings)).collect())
     }
 }
 
@@ -333,42 +200,16 @@ mod tests {
         let ids: Vec<_> = META.rules.iter().map(|r| r.id).collect();
         assert_eq!(ids, CATALOG);
         for rule in META.rules {
-            assert_eq!(
-                rule.enabled_by_default,
-                !OPT_IN.contains(&rule.id),
-                "{}",
-                rule.id
-            );
+            assert_eq!(rule.enabled_by_default, !OPT_IN.contains(&rule.id), "{}", rule.id);
             assert_eq!(rule.category, "pod-security", "{}", rule.id);
-            assert!(
-                !rule.title.is_empty() && rule.title.len() <= 60,
-                "{}",
-                rule.id
-            );
-            assert!(
-                rule.remediation.contains('`'),
-                "{} remediation shows no YAML",
-                rule.id
-            );
-            assert!(
-                !rule.remediation.contains("  "),
-                "{} remediation has a double space",
-                rule.id
-            );
+            assert!(!rule.title.is_empty() && rule.title.len() <= 60, "{}", rule.id);
+            assert!(rule.remediation.contains('`'), "{} remediation shows no YAML", rule.id);
+            assert!(!rule.remediation.contains("  "), "{} remediation has a double space", rule.id);
             for standard in rule.standards {
-                assert!(
-                    STANDARDS.iter().any(|p| standard.starts_with(p)),
-                    "{}: {standard}",
-                    rule.id
-                );
+                assert!(STANDARDS.iter().any(|p| standard.starts_with(p)), "{}: {standard}", rule.id);
             }
             let unique: BTreeSet<_> = rule.standards.iter().collect();
-            assert_eq!(
-                unique.len(),
-                rule.standards.len(),
-                "{} repeats a standard",
-                rule.id
-            );
+            assert_eq!(unique.len(), rule.standards.len(), "{} repeats a standard", rule.id);
         }
     }
 
@@ -399,8 +240,7 @@ mod tests {
             }
         }}});
         let bare_pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "bare"}, "spec": {"containers": [{"name": "x"}]}});
-        let namespace =
-            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "apps"}});
+        let namespace = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "apps"}});
         let scc = json!({"apiVersion": "security.openshift.io/v1", "kind": "SecurityContextConstraints", "metadata": {"name": "anyuid"},
             "allowPrivilegedContainer": true});
         [deployment, bare_pod, namespace, scc]
@@ -416,22 +256,10 @@ mod tests {
         let settings = Settings::default();
         for rule in RULES {
             let findings = (rule.check)(&resources, &settings);
-            assert!(
-                !findings.is_empty(),
-                "{} finds nothing in the kitchen sink",
-                rule.def.id
-            );
+            assert!(!findings.is_empty(), "{} finds nothing in the kitchen sink", rule.def.id);
             for finding in findings {
-                assert_eq!(
-                    (finding.rule, finding.severity),
-                    (rule.def.id, rule.def.severity)
-                );
-                assert!(
-                    finding.path.starts_with('/'),
-                    "{}: {}",
-                    rule.def.id,
-                    finding.path
-                );
+                assert_eq!((finding.rule, finding.severity), (rule.def.id, rule.def.severity));
+                assert!(finding.path.starts_with('/'), "{}: {}", rule.def.id, finding.path);
                 assert!(
                     !finding.message.is_empty() && !finding.message.contains('\n'),
                     "{}: {}",
@@ -444,12 +272,7 @@ mod tests {
 
     #[test]
     fn evaluate_runs_every_rule_and_checks_settings() {
-        let input = |settings: Value| Input {
-            resources: kitchen_sink(),
-            evidence: Vec::new(),
-            settings,
-            now_unix: 0,
-        };
+        let input = |settings: Value| Input { resources: kitchen_sink(), evidence: Vec::new(), settings, now_unix: 0 };
         let findings = Hardening::evaluate(&input(json!({}))).unwrap();
         let rules: BTreeSet<_> = findings.iter().map(|f| f.rule).collect();
         assert_eq!(rules, CATALOG.into_iter().collect());
@@ -477,20 +300,8 @@ mod tests {
         }}}});
         let namespace = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "apps",
             "labels": {"pod-security.kubernetes.io/enforce": "restricted"}}});
-        let resources = vec![
-            Resource {
-                index: 0,
-                json: clean,
-            },
-            Resource {
-                index: 1,
-                json: namespace,
-            },
-        ];
-        let findings: Vec<_> = RULES
-            .iter()
-            .flat_map(|rule| (rule.check)(&resources, &Settings::default()))
-            .collect();
+        let resources = vec![Resource { index: 0, json: clean }, Resource { index: 1, json: namespace }];
+        let findings: Vec<_> = RULES.iter().flat_map(|rule| (rule.check)(&resources, &Settings::default())).collect();
         assert_eq!(findings, Vec::new());
     }
 

@@ -141,10 +141,7 @@ mod tests {
     #[test]
     fn schema_is_closed_and_documented() {
         let schema = schema();
-        assert_eq!(
-            schema["$schema"],
-            json!("https://json-schema.org/draft/2020-12/schema")
-        );
+        assert_eq!(schema["$schema"], json!("https://json-schema.org/draft/2020-12/schema"));
         assert_eq!(schema["additionalProperties"], json!(false));
         let properties = schema["properties"].as_object().unwrap();
         assert_eq!(properties.len(), 6);
@@ -162,10 +159,7 @@ mod tests {
             .iter()
             .map(|(name, property)| (name.clone(), property["default"].clone()))
             .collect();
-        assert_eq!(
-            Settings::parse(&Value::Object(defaults)),
-            Ok(Settings::default())
-        );
+        assert_eq!(Settings::parse(&Value::Object(defaults)), Ok(Settings::default()));
         assert_eq!(Settings::parse(&json!({})), Ok(Settings::default()));
     }
 
@@ -200,22 +194,12 @@ mod tests {
 
     #[test]
     fn pss_levels_read_labels_and_order_by_strictness() {
-        let levels: Vec<_> = ["privileged", "baseline", "restricted", "Baseline", ""]
-            .into_iter()
-            .map(PssLevel::from_label)
-            .collect();
+        let levels: Vec<_> =
+            ["privileged", "baseline", "restricted", "Baseline", ""].into_iter().map(PssLevel::from_label).collect();
         assert_eq!(
             levels,
-            [
-                Some(PssLevel::Privileged),
-                Some(PssLevel::Baseline),
-                Some(PssLevel::Restricted),
-                None,
-                None
-            ]
+            [Some(PssLevel::Privileged), Some(PssLevel::Baseline), Some(PssLevel::Restricted), None, None]
         );
-        assert!(
-            PssLevel::Privileged < PssLevel::Baseline && PssLevel::Baseline < PssLevel::Restricted
-        );
+        assert!(PssLevel::Privileged < PssLevel::Baseline && PssLevel::Baseline < PssLevel::Restricted);
     }
 }

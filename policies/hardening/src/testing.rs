@@ -7,11 +7,7 @@ use crate::settings::Settings;
 
 /// A Pod named `web` with `spec`.
 pub(crate) fn pod(spec: Value) -> Value {
-    with(
-        json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"}}),
-        "/spec",
-        spec,
-    )
+    with(json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"}}), "/spec", spec)
 }
 
 /// A Pod named `web` with pod `annotations` and `spec`.
@@ -35,36 +31,17 @@ fn with(mut doc: Value, pointer: &str, value: Value) -> Value {
 
 /// Runs `check` over `docs` (indexes 0, 1, ...) with `settings` and returns
 /// `(resource, rule, path, message)` for every finding, in order.
-pub(crate) fn run(
-    check: Check,
-    docs: Vec<Value>,
-    settings: &Value,
-) -> Vec<(u32, &'static str, String, String)> {
-    let resources: Vec<Resource> = docs
-        .into_iter()
-        .zip(0..)
-        .map(|(json, index)| Resource { index, json })
-        .collect();
+pub(crate) fn run(check: Check, docs: Vec<Value>, settings: &Value) -> Vec<(u32, &'static str, String, String)> {
+    let resources: Vec<Resource> = docs.into_iter().zip(0..).map(|(json, index)| Resource { index, json }).collect();
     let settings = Settings::parse(settings).unwrap();
-    check(&resources, &settings)
-        .into_iter()
-        .map(|f| (f.resource, f.rule, f.path, f.message))
-        .collect()
+    check(&resources, &settings).into_iter().map(|f| (f.resource, f.rule, f.path, f.message)).collect()
 }
 
 /// Asserts that `check` on the single resource `doc` with `settings` reports exactly `expected`
 /// `(rule, path, message)` triples, in order.
-pub(crate) fn assert_findings_with(
-    check: Check,
-    doc: Value,
-    settings: &Value,
-    expected: &[(&str, &str, &str)],
-) {
+pub(crate) fn assert_findings_with(check: Check, doc: Value, settings: &Value, expected: &[(&str, &str, &str)]) {
     let got = run(check, vec![doc], settings);
-    let expected: Vec<_> = expected
-        .iter()
-        .map(|(r, p, m)| (0, *r, (*p).to_string(), (*m).to_string()))
-        .collect();
+    let expected: Vec<_> = expected.iter().map(|(r, p, m)| (0, *r, (*p).to_string(), (*m).to_string())).collect();
     assert_eq!(got, expected);
 }
 

@@ -59,7 +59,11 @@ impl Policy for Hostile {
                 Ok(vec![ANY.finding(0, "", format!("{}", recurse(0, &mut sink)))])
             }
             "error" => Err("hostile policy refuses to evaluate".into()),
-            _ => Ok(input.resources.iter().map(|r| ANY.finding(r.index, "/metadata/name", format!("saw {}", r.name()))).collect()),
+            _ => Ok(input
+                .resources
+                .iter()
+                .map(|r| ANY.finding(r.index, "/metadata/name", format!("saw {}", r.name())))
+                .collect()),
         }
     }
 }

@@ -99,7 +99,8 @@ impl CheckArgs {
         for arg in &self.settings_files {
             let Some((name, file)) = arg.split_once('=') else { bail!("--settings expects NAME=FILE, got `{arg}`") };
             let text = std::fs::read_to_string(file).with_context(|| format!("reading settings file {file}"))?;
-            let value: serde_json::Value = serde_yaml::from_str(&text).with_context(|| format!("settings file {file}"))?;
+            let value: serde_json::Value =
+                serde_yaml::from_str(&text).with_context(|| format!("settings file {file}"))?;
             if !value.is_object() {
                 bail!("settings file {file} must hold a mapping");
             }
@@ -111,7 +112,8 @@ impl CheckArgs {
             let (Some(name), Some(_)) = (keys.next(), keys.clone().next()) else {
                 bail!("--set expects NAME.KEY=VALUE, got `{arg}`");
             };
-            let value: serde_json::Value = serde_yaml::from_str(raw).with_context(|| format!("--set {arg}: value is not YAML"))?;
+            let value: serde_json::Value =
+                serde_yaml::from_str(raw).with_context(|| format!("--set {arg}: value is not YAML"))?;
             let mut nested = value;
             for key in keys.rev() {
                 nested = serde_json::json!({ key: nested });

@@ -28,7 +28,10 @@ impl PoliciesArgs {
     /// Run the subcommand.
     pub fn execute(self) -> anyhow::Result<u8> {
         let engine = Engine::new(engine_config())?;
-        let options = PolicyOptions { sources: self.policies.iter().map(|p| PolicySource::parse(p)).collect(), ..PolicyOptions::default() };
+        let options = PolicyOptions {
+            sources: self.policies.iter().map(|p| PolicySource::parse(p)).collect(),
+            ..PolicyOptions::default()
+        };
         let set = PolicySet::load(&engine, &options)?;
         let infos: Vec<_> = set.policies.iter().map(|p| p.policy.info()).collect();
         let text = match self.format {
@@ -36,7 +39,14 @@ impl PoliciesArgs {
             ListFormat::Text => {
                 let mut out = String::new();
                 for info in infos {
-                    let _ = writeln!(out, "{} {} — {} ({} rules)", info.name, info.version, info.description, info.rules.len());
+                    let _ = writeln!(
+                        out,
+                        "{} {} — {} ({} rules)",
+                        info.name,
+                        info.version,
+                        info.description,
+                        info.rules.len()
+                    );
                     for r in &info.rules {
                         let state = if r.enabled_by_default { "on " } else { "opt" };
                         let _ = writeln!(out, "  {state} {:<8} {:<36} {}", r.severity.as_str(), r.id, r.title);

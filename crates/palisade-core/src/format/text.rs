@@ -51,8 +51,11 @@ pub fn render_text(report: &Report, ansi: bool) -> String {
         out.push('\n');
     }
     let s = &report.summary;
-    let counts: Vec<String> =
-        Severity::ALL.iter().rev().filter_map(|sev| s.by_severity.get(sev).filter(|n| **n > 0).map(|n| format!("{n} {sev}"))).collect();
+    let counts: Vec<String> = Severity::ALL
+        .iter()
+        .rev()
+        .filter_map(|sev| s.by_severity.get(sev).filter(|n| **n > 0).map(|n| format!("{n} {sev}")))
+        .collect();
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     let mut line = plural(s.findings, "finding");
     if !counts.is_empty() {

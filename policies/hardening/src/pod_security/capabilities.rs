@@ -8,11 +8,11 @@
 
 use palisade_policy_sdk::{Finding, Resource, RuleDef, Severity, Value};
 
-use super::{CATEGORY, Inherit, each_container, is_windows_os, items};
+use super::{CATEGORY, Inherit, Visit, items, require_in_linux_containers, visit};
 use crate::settings::Settings;
 
 /// Row 23: a container's `capabilities.drop` does not contain `ALL`. Pods with
-/// `spec.os.name: windows` are skipped ([`is_windows_os`]).
+/// `spec.os.name: windows` are skipped ([`Visit::LinuxContainers`]).
 pub(crate) const CAPABILITIES_DROP_ALL: RuleDef = RuleDef {
     id: "capabilities-drop-all",
     title: "Container does not drop all capabilities",
@@ -37,11 +37,7 @@ pub(crate) const CAPABILITIES_ADD_RESTRICTED: RuleDef = RuleDef {
     severity: Severity::Medium,
     category: CATEGORY,
     remediation: "Remove every entry but `NET_BIND_SERVICE` from `securityContext.capabilities.add`.",
-    standards: &[
-        "pss:restricted/capabilities_restricted",
-        "checkov:CKV_K8S_25",
-        "cis:5.2.9",
-    ],
+    standards: &["pss:restricted/capabilities_restricted", "checkov:CKV_K8S_25", "cis:5.2.9"],
     enabled_by_default: true,
 };
 
@@ -69,28 +65,19 @@ pub(crate) const CAPABILITIES_DANGEROUS: RuleDef = RuleDef {
     category: CATEGORY,
     remediation: "Remove dangerous capabilities such as `SYS_ADMIN`, `NET_ADMIN`, `SYS_PTRACE` or `ALL` from \
                   `securityContext.capabilities.add`.",
-    standards: &[
-        "polaris:dangerousCapabilities",
-        "checkov:CKV_K8S_39",
-        "kubescape:C-0046",
-    ],
+    standards: &["polaris:dangerousCapabilities", "checkov:CKV_K8S_39", "kubescape:C-0046"],
     enabled_by_default: true,
 };
 
 /// Row 27: a container's `capabilities.drop` contains neither `NET_RAW` nor `ALL`. Pods with
-/// `spec.os.name: windows` are skipped ([`is_windows_os`]).
+/// `spec.os.name: windows` are skipped ([`Visit::LinuxContainers`]).
 pub(crate) const CAPABILITIES_DROP_NET_RAW: RuleDef = RuleDef {
     id: "capabilities-drop-net-raw",
     title: "Container keeps NET_RAW",
     severity: Severity::Medium,
     category: CATEGORY,
     remediation: "Set `securityContext.capabilities.drop: [ALL]` (or at least `[NET_RAW]`) on every container.",
-    standards: &[
-        "kube-linter:drop-net-raw-capability",
-        "checkov:CKV_K8S_28",
-        "kubescape:C-0211",
-        "cis:5.2.8",
-    ],
+    standards: &["kube-linter:drop-net-raw-capability", "checkov:CKV_K8S_28", "kubescape:C-0211", "cis:5.2.8"],
     enabled_by_default: true,
 };
 
@@ -121,12 +108,8 @@ fn normalize(name: &str) -> String {
 }
 
 /// Reports every `capabilities.add` entry that `allowed` rejects.
-fn forbid_added(
-    rule: &RuleDef,
-    resources: &[Resource],
-    allowed: impl Fn(&str) -> bool,
-) -> Vec<Finding> {
-    each_container(resources, |c| {
+fn forbid_added(rule: &RuleDef, resources: &[Resource], allowed: impl Fn(&str) -> bool) -> Vec<Finding> {
+    visit(resources, Visit::Containers, |c| {
         items(c.get(&["securityContext", "capabilities", "add"]))
             .filter_map(|(i, cap)| {
                 let name = cap.as_str().filter(|name| !allowed(name))?;
@@ -141,38 +124,15 @@ fn forbid_added(
 }
 
 /// Reports containers of non-Windows pods whose `capabilities.drop` has no entry `drops` accepts.
-fn require_dropped(
-    rule: &RuleDef,
-    resources: &[Resource],
-    drops: fn(&str) -> bool,
-    missing: &str,
-) -> Vec<Finding> {
-    each_container(resources, |c| {
-        if is_windows_os(c.pod) {
-            return None;
-        }
-        let ok = |list: &Value| {
-            list.as_array()
-                .is_some_and(|l| l.iter().filter_map(Value::as_str).any(drops))
-        };
-        c.judge(
-            rule,
-            &["securityContext", "capabilities", "drop"],
-            Inherit::No,
-            ok,
-            Some(missing),
-        )
-    })
+fn require_dropped(rule: &RuleDef, resources: &[Resource], drops: fn(&str) -> bool, missing: &str) -> Vec<Finding> {
+    let ok = |list: &Value| list.as_array().is_some_and(|l| l.iter().filter_map(Value::as_str).any(drops));
+    let tokens = ["securityContext", "capabilities", "drop"];
+    require_in_linux_containers(rule, resources, &tokens, Inherit::No, ok, missing)
 }
 
 /// [`CAPABILITIES_DROP_ALL`].
 pub(crate) fn capabilities_drop_all(resources: &[Resource], _: &Settings) -> Vec<Finding> {
-    require_dropped(
-        &CAPABILITIES_DROP_ALL,
-        resources,
-        |name| name == "ALL",
-        ": [ALL]",
-    )
+    require_dropped(&CAPABILITIES_DROP_ALL, resources, |name| name == "ALL", ": [ALL]")
 }
 
 /// [`CAPABILITIES_DROP_NET_RAW`].
@@ -186,36 +146,23 @@ pub(crate) fn capabilities_drop_net_raw(resources: &[Resource], _: &Settings) ->
 }
 
 /// [`CAPABILITIES_ADD_RESTRICTED`].
-pub(crate) fn capabilities_add_restricted(
-    resources: &[Resource],
-    settings: &Settings,
-) -> Vec<Finding> {
+pub(crate) fn capabilities_add_restricted(resources: &[Resource], settings: &Settings) -> Vec<Finding> {
     forbid_added(&CAPABILITIES_ADD_RESTRICTED, resources, |name| {
         name == "NET_BIND_SERVICE" || settings.allowed_capabilities.iter().any(|a| a == name)
     })
 }
 
 /// [`CAPABILITIES_ADD_BASELINE`].
-pub(crate) fn capabilities_add_baseline(
-    resources: &[Resource],
-    settings: &Settings,
-) -> Vec<Finding> {
+pub(crate) fn capabilities_add_baseline(resources: &[Resource], settings: &Settings) -> Vec<Finding> {
     forbid_added(&CAPABILITIES_ADD_BASELINE, resources, |name| {
-        BASELINE_CAPABILITIES.contains(&name)
-            || settings.allowed_capabilities.iter().any(|a| a == name)
+        BASELINE_CAPABILITIES.contains(&name) || settings.allowed_capabilities.iter().any(|a| a == name)
     })
 }
 
 /// [`CAPABILITIES_DANGEROUS`].
 pub(crate) fn capabilities_dangerous(resources: &[Resource], settings: &Settings) -> Vec<Finding> {
-    let dangerous: Vec<String> = settings
-        .dangerous_capabilities
-        .iter()
-        .map(|name| normalize(name))
-        .collect();
-    forbid_added(&CAPABILITIES_DANGEROUS, resources, |name| {
-        !dangerous.contains(&normalize(name))
-    })
+    let dangerous: Vec<String> = settings.dangerous_capabilities.iter().map(|name| normalize(name)).collect();
+    forbid_added(&CAPABILITIES_DANGEROUS, resources, |name| !dangerous.contains(&normalize(name)))
 }
 
 #[cfg(test)]
@@ -226,8 +173,11 @@ mod tests {
 
     /// A pod whose containers have these `capabilities` objects, named c0, c1, ...
     fn with_capabilities(capabilities: &[Value]) -> Value {
-        let containers: Vec<Value> =
-            capabilities.iter().zip(0..).map(|(caps, i)| json!({"name": format!("c{i}"), "securityContext": {"capabilities": caps}})).collect();
+        let containers: Vec<Value> = capabilities
+            .iter()
+            .zip(0..)
+            .map(|(caps, i)| json!({"name": format!("c{i}"), "securityContext": {"capabilities": caps}}))
+            .collect();
         pod(json!({"containers": containers}))
     }
 
@@ -261,11 +211,7 @@ mod tests {
                 ),
             ],
         );
-        assert_findings(
-            capabilities_drop_all,
-            with_capabilities(&[json!({"drop": ["ALL"]})]),
-            &[],
-        );
+        assert_findings(capabilities_drop_all, with_capabilities(&[json!({"drop": ["ALL"]})]), &[]);
         assert_findings(
             capabilities_drop_all,
             pod(json!({"os": {"name": "windows"}, "containers": [{"name": "app"}]})),
@@ -297,17 +243,12 @@ mod tests {
                 ),
             ],
         );
-        assert_findings(
-            capabilities_drop_net_raw,
-            with_capabilities(&[json!({"drop": ["NET_RAW"]})]),
-            &[],
-        );
+        assert_findings(capabilities_drop_net_raw, with_capabilities(&[json!({"drop": ["NET_RAW"]})]), &[]);
     }
 
     #[test]
     fn capabilities_add_restricted_allows_net_bind_service_only() {
-        let doc =
-            with_capabilities(&[json!({"add": ["NET_BIND_SERVICE", "CHOWN", "net_bind_service"]})]);
+        let doc = with_capabilities(&[json!({"add": ["NET_BIND_SERVICE", "CHOWN", "net_bind_service"]})]);
         assert_findings(
             capabilities_add_restricted,
             doc.clone(),
@@ -357,11 +298,7 @@ mod tests {
                 ),
             ],
         );
-        assert_findings(
-            capabilities_add_baseline,
-            with_capabilities(&[defaults]),
-            &[],
-        );
+        assert_findings(capabilities_add_baseline, with_capabilities(&[defaults]), &[]);
         assert_findings_with(
             capabilities_add_baseline,
             with_capabilities(&[json!({"add": ["SYS_TIME"]})]),
@@ -372,8 +309,7 @@ mod tests {
 
     #[test]
     fn capabilities_dangerous_matches_any_spelling_of_the_list() {
-        let doc =
-            with_capabilities(&[json!({"add": ["cap_sys_admin", "CHOWN", "Net_Raw", "all"]})]);
+        let doc = with_capabilities(&[json!({"add": ["cap_sys_admin", "CHOWN", "Net_Raw", "all"]})]);
         assert_findings(
             capabilities_dangerous,
             doc.clone(),
@@ -405,10 +341,6 @@ mod tests {
                 "container \"c0\" sets securityContext.capabilities.add[1]: CHOWN",
             )],
         );
-        assert_findings(
-            capabilities_dangerous,
-            with_capabilities(&[json!({"add": ["NET_BIND_SERVICE"]})]),
-            &[],
-        );
+        assert_findings(capabilities_dangerous, with_capabilities(&[json!({"add": ["NET_BIND_SERVICE"]})]), &[]);
     }
 }

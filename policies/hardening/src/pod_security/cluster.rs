@@ -48,32 +48,17 @@ pub(crate) const SCC_PRIVILEGED: RuleDef = RuleDef {
 const ENFORCE_LABEL: &str = "pod-security.kubernetes.io/enforce";
 
 /// [`NAMESPACE_PSS_ENFORCE_LABEL`].
-pub(crate) fn namespace_pss_enforce_label(
-    resources: &[Resource],
-    settings: &Settings,
-) -> Vec<Finding> {
+pub(crate) fn namespace_pss_enforce_label(resources: &[Resource], settings: &Settings) -> Vec<Finding> {
     let minimum = settings.namespace_enforce_level;
-    let accepted = if minimum == PssLevel::Restricted {
-        "restricted"
-    } else {
-        "baseline or restricted"
-    };
+    let accepted = if minimum == PssLevel::Restricted { "restricted" } else { "baseline or restricted" };
     each_of_kind(resources, "Namespace", |namespace| {
         let at = pointer::join("/metadata/labels", &[ENFORCE_LABEL]);
         let message = match lookup(&namespace.json, &["metadata", "labels", ENFORCE_LABEL]) {
             None => format!("Namespace does not set label {ENFORCE_LABEL}"),
-            Some(value)
-                if value
-                    .as_str()
-                    .and_then(PssLevel::from_label)
-                    .is_some_and(|level| level >= minimum) =>
-            {
+            Some(value) if value.as_str().and_then(PssLevel::from_label).is_some_and(|level| level >= minimum) => {
                 return None;
             }
-            Some(value) => format!(
-                "Namespace sets label {ENFORCE_LABEL}: {}, not {accepted}",
-                show(value)
-            ),
+            Some(value) => format!("Namespace sets label {ENFORCE_LABEL}: {}, not {accepted}", show(value)),
         };
         Some(NAMESPACE_PSS_ENFORCE_LABEL.finding(namespace.index, at, message))
     })
@@ -118,22 +103,29 @@ mod tests {
             run(namespace_pss_enforce_label, docs.clone(), &json!({})),
             vec![
                 (0, rule, at.clone(), "Namespace does not set label pod-security.kubernetes.io/enforce".to_string()),
-                (1, rule, at.clone(), "Namespace sets label pod-security.kubernetes.io/enforce: privileged, not baseline or restricted".to_string()),
-                (2, rule, at.clone(), "Namespace sets label pod-security.kubernetes.io/enforce: Baseline, not baseline or restricted".to_string()),
+                (
+                    1,
+                    rule,
+                    at.clone(),
+                    "Namespace sets label pod-security.kubernetes.io/enforce: privileged, not baseline or restricted"
+                        .to_string()
+                ),
+                (
+                    2,
+                    rule,
+                    at.clone(),
+                    "Namespace sets label pod-security.kubernetes.io/enforce: Baseline, not baseline or restricted"
+                        .to_string()
+                ),
             ]
         );
         assert_eq!(
-            run(
-                namespace_pss_enforce_label,
-                docs[3..].to_vec(),
-                &json!({"namespaceEnforceLevel": "restricted"})
-            ),
+            run(namespace_pss_enforce_label, docs[3..].to_vec(), &json!({"namespaceEnforceLevel": "restricted"})),
             vec![(
                 0,
                 rule,
                 at,
-                "Namespace sets label pod-security.kubernetes.io/enforce: baseline, not restricted"
-                    .to_string()
+                "Namespace sets label pod-security.kubernetes.io/enforce: baseline, not restricted".to_string()
             )]
         );
         assert_findings_with(

@@ -3,7 +3,7 @@
 
 use palisade_policy_sdk::{Finding, Resource, RuleDef, Severity, Value};
 
-use super::{CATEGORY, Subject, each_container, each_of_kind, each_pod, items, lookup, show};
+use super::{CATEGORY, Subject, Visit, each_of_kind, items, lookup, show, visit};
 use crate::settings::Settings;
 
 /// Row 2: the pod sets `spec.hostNetwork: true`.
@@ -107,9 +107,7 @@ pub(crate) const SSH_PORT: RuleDef = RuleDef {
 
 /// Reports pods that set the boolean `field` of the pod spec to `true`.
 fn host_namespace(rule: &RuleDef, resources: &[Resource], field: &str) -> Vec<Finding> {
-    each_pod(resources, |pod| {
-        pod.forbid(rule, &[field], &Value::Bool(true))
-    })
+    visit(resources, Visit::Pods, |pod| pod.forbid(rule, &[field], &Value::Bool(true)))
 }
 
 /// [`HOST_NETWORK`].
@@ -135,7 +133,7 @@ fn each_port_field(
     field: &str,
     check: impl Fn(&Value, &Value) -> Option<&'static str>,
 ) -> Vec<Finding> {
-    each_container(resources, |c: &Subject<'_, '_>| {
+    visit(resources, Visit::Containers, |c: &Subject<'_, '_>| {
         items(c.get(&["ports"]))
             .filter_map(|(i, port)| {
                 let value = lookup(port, &[field])?;
@@ -152,17 +150,13 @@ fn each_port_field(
 
 /// [`HOST_PORT`].
 pub(crate) fn host_port(resources: &[Resource], _: &Settings) -> Vec<Finding> {
-    each_port_field(&HOST_PORT, resources, "hostPort", |_, v| {
-        (v.as_i64() != Some(0)).then_some("")
-    })
+    each_port_field(&HOST_PORT, resources, "hostPort", |_, v| (v.as_i64() != Some(0)).then_some(""))
 }
 
 /// [`PRIVILEGED_PORTS`].
 pub(crate) fn privileged_ports(resources: &[Resource], _: &Settings) -> Vec<Finding> {
     each_port_field(&PRIVILEGED_PORTS, resources, "containerPort", |_, v| {
-        v.as_i64()
-            .is_some_and(|p| p < 1024)
-            .then_some(", below 1024")
+        v.as_i64().is_some_and(|p| p < 1024).then_some(", below 1024")
     })
 }
 
@@ -200,38 +194,20 @@ mod tests {
 
     #[test]
     fn host_namespaces_report_true_only() {
-        let doc = deployment(
-            json!({"hostNetwork": true, "hostPID": true, "hostIPC": true, "containers": [{"name": "app"}]}),
-        );
+        let doc =
+            deployment(json!({"hostNetwork": true, "hostPID": true, "hostIPC": true, "containers": [{"name": "app"}]}));
         assert_findings(
             host_network,
             doc.clone(),
-            &[(
-                "host-network",
-                "/spec/template/spec/hostNetwork",
-                "pod sets hostNetwork: true",
-            )],
+            &[("host-network", "/spec/template/spec/hostNetwork", "pod sets hostNetwork: true")],
         );
         assert_findings(
             host_pid,
             doc.clone(),
-            &[(
-                "host-pid",
-                "/spec/template/spec/hostPID",
-                "pod sets hostPID: true",
-            )],
+            &[("host-pid", "/spec/template/spec/hostPID", "pod sets hostPID: true")],
         );
-        assert_findings(
-            host_ipc,
-            doc,
-            &[(
-                "host-ipc",
-                "/spec/template/spec/hostIPC",
-                "pod sets hostIPC: true",
-            )],
-        );
-        let ok =
-            pod(json!({"hostNetwork": false, "hostIPC": false, "containers": [{"name": "app"}]}));
+        assert_findings(host_ipc, doc, &[("host-ipc", "/spec/template/spec/hostIPC", "pod sets hostIPC: true")]);
+        let ok = pod(json!({"hostNetwork": false, "hostIPC": false, "containers": [{"name": "app"}]}));
         for check in [host_network, host_pid, host_ipc] {
             assert_findings(check, ok.clone(), &[]);
         }
@@ -247,11 +223,7 @@ mod tests {
         assert_findings(
             host_port,
             doc,
-            &[(
-                "host-port",
-                "/spec/containers/0/ports/0/hostPort",
-                "container \"app\" sets ports[0].hostPort: 8080",
-            )],
+            &[("host-port", "/spec/containers/0/ports/0/hostPort", "container \"app\" sets ports[0].hostPort: 8080")],
         );
         let ok = pod(
             json!({"initContainers": [{"name": "i", "ports": [{"containerPort": 81, "hostPort": 0}]}], "containers": [{"name": "app"}]}),

@@ -4,7 +4,7 @@
 use palisade_policy_sdk::workload::{PodSpec, pod_spec};
 use palisade_policy_sdk::{Finding, Resource, RuleDef, Severity, Value};
 
-use super::{CATEGORY, Inherit, Subject, each_container, each_pod, items, lookup};
+use super::{CATEGORY, Inherit, Subject, Visit, items, lookup, visit};
 use crate::settings::Settings;
 
 /// Row 30: the pod sets a sysctl outside the Pod Security Standards safe set (latest version, v1.37).
@@ -15,11 +15,7 @@ pub(crate) const SYSCTLS_SAFE: RuleDef = RuleDef {
     category: CATEGORY,
     remediation: "Remove sysctls outside the safe set from `securityContext.sysctls`; set node-level kernel parameters on the \
                   node instead.",
-    standards: &[
-        "pss:baseline/sysctls",
-        "kube-linter:unsafe-sysctls",
-        "kubescape:C-0211",
-    ],
+    standards: &["pss:baseline/sysctls", "kube-linter:unsafe-sysctls", "kubescape:C-0211"],
     enabled_by_default: true,
 };
 
@@ -111,7 +107,7 @@ const SAFE_SYSCTLS: [&str; 14] = [
 
 /// [`SYSCTLS_SAFE`].
 pub(crate) fn sysctls_safe(resources: &[Resource], _: &Settings) -> Vec<Finding> {
-    each_pod(resources, |pod| {
+    visit(resources, Visit::Pods, |pod| {
         items(pod.get(&["securityContext", "sysctls"]))
             .filter_map(|(i, sysctl)| {
                 let name = lookup(sysctl, &["name"])?;
@@ -119,10 +115,7 @@ pub(crate) fn sysctls_safe(resources: &[Resource], _: &Settings) -> Vec<Finding>
                     pod.report(
                         &SYSCTLS_SAFE,
                         &["securityContext", "sysctls", &i, "name"],
-                        format_args!(
-                            "sets securityContext.sysctls[{i}].name: {}",
-                            super::show(name)
-                        ),
+                        format_args!("sets securityContext.sysctls[{i}].name: {}", super::show(name)),
                     )
                 })
             })
@@ -150,11 +143,8 @@ const LIFECYCLE_HOSTS: [[&str; 4]; 4] = [
 
 /// [`PROBE_HOST_FIELD`].
 pub(crate) fn probe_host_field(resources: &[Resource], _: &Settings) -> Vec<Finding> {
-    each_container(resources, |c| {
-        let paths = HANDLER_HOSTS
-            .iter()
-            .map(|p| &p[..])
-            .chain(LIFECYCLE_HOSTS.iter().map(|p| &p[..]));
+    visit(resources, Visit::Containers, |c| {
+        let paths = HANDLER_HOSTS.iter().map(|p| &p[..]).chain(LIFECYCLE_HOSTS.iter().map(|p| &p[..]));
         paths
             .filter_map(|tokens| c.judge(&PROBE_HOST_FIELD, tokens, Inherit::No, |v| v == "", None))
             .collect::<Vec<_>>()
@@ -163,30 +153,17 @@ pub(crate) fn probe_host_field(resources: &[Resource], _: &Settings) -> Vec<Find
 
 /// Judges that `subject` has a non-empty `securityContext`.
 fn require_security_context(rule: &RuleDef, subject: &Subject<'_, '_>) -> Option<Finding> {
-    subject.judge(
-        rule,
-        &["securityContext"],
-        Inherit::No,
-        |v| v.as_object().is_some_and(|o| !o.is_empty()),
-        Some(""),
-    )
+    subject.judge(rule, &["securityContext"], Inherit::No, |v| v.as_object().is_some_and(|o| !o.is_empty()), Some(""))
 }
 
 /// [`POD_SECURITY_CONTEXT_PRESENT`].
 pub(crate) fn pod_security_context_present(resources: &[Resource], _: &Settings) -> Vec<Finding> {
-    each_pod(resources, |pod| {
-        require_security_context(&POD_SECURITY_CONTEXT_PRESENT, pod)
-    })
+    visit(resources, Visit::Pods, |pod| require_security_context(&POD_SECURITY_CONTEXT_PRESENT, pod))
 }
 
 /// [`CONTAINER_SECURITY_CONTEXT_PRESENT`].
-pub(crate) fn container_security_context_present(
-    resources: &[Resource],
-    _: &Settings,
-) -> Vec<Finding> {
-    each_container(resources, |c| {
-        require_security_context(&CONTAINER_SECURITY_CONTEXT_PRESENT, c)
-    })
+pub(crate) fn container_security_context_present(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+    visit(resources, Visit::Containers, |c| require_security_context(&CONTAINER_SECURITY_CONTEXT_PRESENT, c))
 }
 
 /// Whether a command line calls `sudo` (see [`SUDO_IN_ENTRYPOINT`]).
@@ -197,19 +174,13 @@ fn calls_sudo(line: &str) -> bool {
 
 /// [`SUDO_IN_ENTRYPOINT`].
 pub(crate) fn sudo_in_entrypoint(resources: &[Resource], _: &Settings) -> Vec<Finding> {
-    each_container(resources, |c| {
+    visit(resources, Visit::Containers, |c| {
         ["command", "args"]
             .into_iter()
             .flat_map(|field| {
-                items(c.get(&[field]))
-                    .filter(|(_, line)| line.as_str().is_some_and(calls_sudo))
-                    .map(move |(i, _)| {
-                        c.report(
-                            &SUDO_IN_ENTRYPOINT,
-                            &[field, &i],
-                            format_args!("calls sudo in {field}[{i}]"),
-                        )
-                    })
+                items(c.get(&[field])).filter(|(_, line)| line.as_str().is_some_and(calls_sudo)).map(move |(i, _)| {
+                    c.report(&SUDO_IN_ENTRYPOINT, &[field, &i], format_args!("calls sudo in {field}[{i}]"))
+                })
             })
             .collect::<Vec<_>>()
     })
@@ -241,17 +212,8 @@ pub(crate) fn hardened_runtime_class(resources: &[Resource], settings: &Settings
         .iter()
         .filter_map(|r| pod_spec(r).or_else(|| sandbox_pod_spec(r)))
         .filter_map(|pod| {
-            let ok = |v: &Value| {
-                v.as_str()
-                    .is_some_and(|class| allowed.iter().any(|a| a == class))
-            };
-            Subject::pod(&pod).judge(
-                &HARDENED_RUNTIME_CLASS,
-                &["runtimeClassName"],
-                Inherit::No,
-                ok,
-                Some(&missing),
-            )
+            let ok = |v: &Value| v.as_str().is_some_and(|class| allowed.iter().any(|a| a == class));
+            Subject::pod(&pod).judge(&HARDENED_RUNTIME_CLASS, &["runtimeClassName"], Inherit::No, ok, Some(&missing))
         })
         .collect()
 }
@@ -264,10 +226,7 @@ mod tests {
 
     #[test]
     fn sysctls_safe_allows_the_pss_set() {
-        let safe: Vec<Value> = SAFE_SYSCTLS
-            .iter()
-            .map(|name| json!({"name": name, "value": "1"}))
-            .collect();
+        let safe: Vec<Value> = SAFE_SYSCTLS.iter().map(|name| json!({"name": name, "value": "1"})).collect();
         assert_findings(
             sysctls_safe,
             pod(json!({"securityContext": {"sysctls": safe}, "containers": [{"name": "app"}]})),
@@ -342,11 +301,7 @@ mod tests {
         assert_findings(
             pod_security_context_present,
             doc.clone(),
-            &[(
-                "pod-security-context-present",
-                "/spec/securityContext",
-                "pod sets securityContext: {}",
-            )],
+            &[("pod-security-context-present", "/spec/securityContext", "pod sets securityContext: {}")],
         );
         assert_findings(
             container_security_context_present,
@@ -367,11 +322,7 @@ mod tests {
         assert_findings(
             pod_security_context_present,
             pod(json!({"containers": [{"name": "app"}]})),
-            &[(
-                "pod-security-context-present",
-                "/spec/securityContext",
-                "pod does not set securityContext",
-            )],
+            &[("pod-security-context-present", "/spec/securityContext", "pod does not set securityContext")],
         );
         let ok = pod(
             json!({"securityContext": {"runAsNonRoot": true}, "containers": [{"name": "app", "securityContext": {"privileged": false}}]}),
@@ -382,15 +333,9 @@ mod tests {
 
     #[test]
     fn calls_sudo_matches_words_only() {
-        for line in [
-            "sudo",
-            "sudo -u app run",
-            "/usr/bin/sudo x",
-            "set -e; sudo make",
-            "a&&sudo b",
-            "$(sudo id)",
-            "'sudo' x",
-        ] {
+        for line in
+            ["sudo", "sudo -u app run", "/usr/bin/sudo x", "set -e; sudo make", "a&&sudo b", "$(sudo id)", "'sudo' x"]
+        {
             assert!(calls_sudo(line), "{line}");
         }
         for line in ["pseudo", "sudoers", "echo sudo-less", "/bin/sh", ""] {
@@ -409,23 +354,11 @@ mod tests {
             sudo_in_entrypoint,
             doc,
             &[
-                (
-                    "sudo-in-entrypoint",
-                    "/spec/containers/0/args/0",
-                    "container \"app\" calls sudo in args[0]",
-                ),
-                (
-                    "sudo-in-entrypoint",
-                    "/spec/containers/1/command/0",
-                    "container \"direct\" calls sudo in command[0]",
-                ),
+                ("sudo-in-entrypoint", "/spec/containers/0/args/0", "container \"app\" calls sudo in args[0]"),
+                ("sudo-in-entrypoint", "/spec/containers/1/command/0", "container \"direct\" calls sudo in command[0]"),
             ],
         );
-        assert_findings(
-            sudo_in_entrypoint,
-            pod(json!({"containers": [{"name": "app", "command": ["/app"]}]})),
-            &[],
-        );
+        assert_findings(sudo_in_entrypoint, pod(json!({"containers": [{"name": "app", "command": ["/app"]}]})), &[]);
     }
 
     #[test]
@@ -435,11 +368,7 @@ mod tests {
         assert_findings(
             hardened_runtime_class,
             sandbox,
-            &[(
-                "hardened-runtime-class",
-                "/spec/podTemplate/spec/runtimeClassName",
-                "pod sets runtimeClassName: runc",
-            )],
+            &[("hardened-runtime-class", "/spec/podTemplate/spec/runtimeClassName", "pod sets runtimeClassName: runc")],
         );
         let doc = deployment(json!({"containers": [{"name": "app"}]}));
         assert_findings(
@@ -451,12 +380,7 @@ mod tests {
                 "pod does not set runtimeClassName to one of gvisor",
             )],
         );
-        assert_findings_with(
-            hardened_runtime_class,
-            doc,
-            &json!({"hardenedRuntimeClasses": []}),
-            &[],
-        );
+        assert_findings_with(hardened_runtime_class, doc, &json!({"hardenedRuntimeClasses": []}), &[]);
         let kata = pod(json!({"runtimeClassName": "kata", "containers": [{"name": "app"}]}));
         assert_findings_with(
             hardened_runtime_class,
@@ -467,11 +391,7 @@ mod tests {
         assert_findings(
             hardened_runtime_class,
             kata,
-            &[(
-                "hardened-runtime-class",
-                "/spec/runtimeClassName",
-                "pod sets runtimeClassName: kata",
-            )],
+            &[("hardened-runtime-class", "/spec/runtimeClassName", "pod sets runtimeClassName: kata")],
         );
         assert_findings(
             hardened_runtime_class,

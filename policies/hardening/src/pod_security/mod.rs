@@ -7,7 +7,8 @@
 //! - [`Inherit`] says how a container's value is found: its own only, or falling back to the pod's
 //!   `securityContext` (whole object, as the kubelet does for `seccompProfile`, `seLinuxOptions`,
 //!   `appArmorProfile`; or field by field, as it does for `windowsOptions`).
-//! - [`each_pod`], [`each_container`] and [`each_subject`] visit every pod spec of the input.
+//! - [`visit`] hands the pods, the containers or both of every pod spec of the input to a check,
+//!   leaving out Windows pods for rules that require Linux-only fields.
 //!
 //! Rules that forbid a value (`runAsUser: 0`, `seccompProfile.type: Unconfined`, ...) report every
 //! place that sets it, pod and containers alike, as Pod Security Admission does; rules that require a
@@ -31,52 +32,63 @@ use palisade_policy_sdk::{Finding, Resource, RuleDef, Value, pointer};
 /// Catalog area of every rule here.
 pub(crate) const CATEGORY: &str = "pod-security";
 
-/// Runs `check` on every pod spec and collects the findings.
-pub(crate) fn each_pod<'a, I>(
-    resources: &'a [Resource],
-    mut check: impl FnMut(&Subject<'_, 'a>) -> I,
-) -> Vec<Finding>
-where
-    I: IntoIterator<Item = Finding>,
-{
-    pod_specs(resources)
-        .flat_map(|pod| check(&Subject::pod(&pod)))
-        .collect()
+/// Which subjects of every pod spec [`visit`] hands to a check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Visit {
+    /// The pod spec itself.
+    Pods,
+    /// Every container: init, regular, ephemeral.
+    Containers,
+    /// The pod spec, then each of its containers.
+    PodsAndContainers,
+    /// Pod specs, except those of Windows pods ([`is_windows_os`]): for rules that require a
+    /// Linux-only field.
+    LinuxPods,
+    /// Containers, except those of Windows pods ([`is_windows_os`]).
+    LinuxContainers,
 }
 
-/// Runs `check` on every container (init, regular, ephemeral) of every pod spec.
-pub(crate) fn each_container<'a, I>(
+/// Runs `check` on the subjects `which` selects in every pod spec of `resources`, in order, and
+/// collects the findings.
+pub(crate) fn visit<'a, I>(
     resources: &'a [Resource],
+    which: Visit,
     mut check: impl FnMut(&Subject<'_, 'a>) -> I,
 ) -> Vec<Finding>
 where
     I: IntoIterator<Item = Finding>,
 {
-    each_subject(resources, |subject| {
-        if subject.container.is_some() {
-            check(subject).into_iter().collect()
-        } else {
-            Vec::new()
-        }
-    })
-}
-
-/// Runs `check` on every pod spec and then on each of its containers.
-pub(crate) fn each_subject<'a, I>(
-    resources: &'a [Resource],
-    mut check: impl FnMut(&Subject<'_, 'a>) -> I,
-) -> Vec<Finding>
-where
-    I: IntoIterator<Item = Finding>,
-{
+    let linux_only = matches!(which, Visit::LinuxPods | Visit::LinuxContainers);
+    let pods = matches!(which, Visit::Pods | Visit::PodsAndContainers | Visit::LinuxPods);
+    let containers = matches!(which, Visit::Containers | Visit::PodsAndContainers | Visit::LinuxContainers);
     let mut out = Vec::new();
     for pod in pod_specs(resources) {
-        out.extend(check(&Subject::pod(&pod)));
-        for container in pod.containers() {
-            out.extend(check(&Subject::container(&pod, &container)));
+        if linux_only && is_windows_os(&pod) {
+            continue;
+        }
+        if pods {
+            out.extend(check(&Subject::pod(&pod)));
+        }
+        if containers {
+            for container in pod.containers() {
+                out.extend(check(&Subject::container(&pod, &container)));
+            }
         }
     }
     out
+}
+
+/// Judges `tokens` ([`Subject::judge`]) in every container of every non-Windows pod
+/// ([`Visit::LinuxContainers`]), reporting an unset value with `missing`.
+pub(crate) fn require_in_linux_containers(
+    rule: &RuleDef,
+    resources: &[Resource],
+    tokens: &[&str],
+    inherit: Inherit,
+    ok: impl Fn(&Value) -> bool,
+    missing: &str,
+) -> Vec<Finding> {
+    visit(resources, Visit::LinuxContainers, |c| c.judge(rule, tokens, inherit, &ok, Some(missing)))
 }
 
 /// How a container's value for a field is found.
@@ -114,18 +126,12 @@ pub(crate) struct Subject<'p, 'a> {
 impl<'p, 'a> Subject<'p, 'a> {
     /// The pod itself.
     pub(crate) fn pod(pod: &'p PodSpec<'a>) -> Self {
-        Self {
-            pod,
-            container: None,
-        }
+        Self { pod, container: None }
     }
 
     /// One container of the pod.
     pub(crate) fn container(pod: &'p PodSpec<'a>, container: &'p Container<'a>) -> Self {
-        Self {
-            pod,
-            container: Some(container),
-        }
+        Self { pod, container: Some(container) }
     }
 
     /// The pod spec or container object.
@@ -135,8 +141,7 @@ impl<'p, 'a> Subject<'p, 'a> {
 
     /// `pod`, or the container's label (`init container "setup"`).
     pub(crate) fn label(&self) -> String {
-        self.container
-            .map_or_else(|| "pod".to_string(), Container::label)
+        self.container.map_or_else(|| "pod".to_string(), Container::label)
     }
 
     /// A field below the subject; `null` counts as unset.
@@ -146,17 +151,12 @@ impl<'p, 'a> Subject<'p, 'a> {
 
     /// Pointer to a path below the subject.
     pub(crate) fn at(&self, tokens: &[&str]) -> String {
-        self.container
-            .map_or_else(|| self.pod.at(tokens), |c| c.at(tokens))
+        self.container.map_or_else(|| self.pod.at(tokens), |c| c.at(tokens))
     }
 
     /// A finding at `pointer` whose message starts with the subject's label.
     pub(crate) fn finding(&self, rule: &RuleDef, pointer: String, what: impl Display) -> Finding {
-        rule.finding(
-            self.pod.resource.index,
-            pointer,
-            format!("{} {what}", self.label()),
-        )
+        rule.finding(self.pod.resource.index, pointer, format!("{} {what}", self.label()))
     }
 
     /// A finding at `tokens` below the subject.
@@ -166,13 +166,7 @@ impl<'p, 'a> Subject<'p, 'a> {
 
     /// The value the subject has for `tokens`, found as `inherit` says (the pod itself never inherits).
     pub(crate) fn resolve(&self, tokens: &[&str], inherit: Inherit) -> Option<Setting<'a>> {
-        let own = || {
-            self.get(tokens).map(|value| Setting {
-                value,
-                pointer: self.at(tokens),
-                inherited: false,
-            })
-        };
+        let own = || self.get(tokens).map(|value| Setting { value, pointer: self.at(tokens), inherited: false });
         let Some(container) = self.container else {
             return own();
         };
@@ -180,19 +174,11 @@ impl<'p, 'a> Subject<'p, 'a> {
             (Inherit::Object, ["securityContext", field, rest @ ..]) => {
                 let (object, at) = self.pod.effective(container, field)?;
                 let inherited = at != container.at(&["securityContext", field]);
-                Some(Setting {
-                    value: lookup(object, rest)?,
-                    pointer: pointer::join(&at, rest),
-                    inherited,
-                })
+                Some(Setting { value: lookup(object, rest)?, pointer: pointer::join(&at, rest), inherited })
             }
             (Inherit::Field, _) => own().or_else(|| {
                 let pod = Subject::pod(self.pod);
-                pod.get(tokens).map(|value| Setting {
-                    value,
-                    pointer: pod.at(tokens),
-                    inherited: true,
-                })
+                pod.get(tokens).map(|value| Setting { value, pointer: pod.at(tokens), inherited: true })
             }),
             _ => own(),
         }
@@ -222,15 +208,10 @@ impl<'p, 'a> Subject<'p, 'a> {
                 Some(self.finding(rule, found.pointer, what))
             }
             None => missing.map(|wanted| {
-                let pod_unset = inherit != Inherit::No
-                    && self.container.is_some()
-                    && Subject::pod(self.pod).get(tokens).is_none();
+                let pod_unset =
+                    inherit != Inherit::No && self.container.is_some() && Subject::pod(self.pod).get(tokens).is_none();
                 let nor = if pod_unset { ", nor does the pod" } else { "" };
-                self.report(
-                    rule,
-                    tokens,
-                    format_args!("does not set {field}{wanted}{nor}"),
-                )
+                self.report(rule, tokens, format_args!("does not set {field}{wanted}{nor}"))
             }),
         }
     }
@@ -243,10 +224,7 @@ impl<'p, 'a> Subject<'p, 'a> {
 
 /// `tokens` below `value`; `null` counts as absent.
 pub(crate) fn lookup<'a>(value: &'a Value, tokens: &[&str]) -> Option<&'a Value> {
-    tokens
-        .iter()
-        .try_fold(value, |v, t| v.get(*t))
-        .filter(|v| !v.is_null())
+    tokens.iter().try_fold(value, |v, t| v.get(*t)).filter(|v| !v.is_null())
 }
 
 /// A value as it reads in YAML, for messages: strings bare (quoted when empty), arrays in flow
@@ -254,10 +232,7 @@ pub(crate) fn lookup<'a>(value: &'a Value, tokens: &[&str]) -> Option<&'a Value>
 pub(crate) fn show(value: &Value) -> String {
     match value {
         Value::String(s) if !s.is_empty() => s.clone(),
-        Value::Array(items) => format!(
-            "[{}]",
-            items.iter().map(show).collect::<Vec<_>>().join(", ")
-        ),
+        Value::Array(items) => format!("[{}]", items.iter().map(show).collect::<Vec<_>>().join(", ")),
         other => other.to_string(),
     }
 }
@@ -271,29 +246,20 @@ pub(crate) fn each_of_kind<'a, I>(
 where
     I: IntoIterator<Item = Finding>,
 {
-    resources
-        .iter()
-        .filter(|r| r.kind() == kind)
-        .flat_map(check)
-        .collect()
+    resources.iter().filter(|r| r.kind() == kind).flat_map(check).collect()
 }
 
 /// The elements of an array field, with their indexes as pointer tokens.
 pub(crate) fn items(value: Option<&Value>) -> impl Iterator<Item = (String, &Value)> {
-    value
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .enumerate()
-        .map(|(i, v)| (i.to_string(), v))
+    value.and_then(Value::as_array).into_iter().flatten().enumerate().map(|(i, v)| (i.to_string(), v))
 }
 
 /// Whether the pod declares `spec.os.name: windows`. The API server then rejects Linux-only
 /// `securityContext` fields (`allowPrivilegeEscalation`, `capabilities`, `seccompProfile`,
 /// `readOnlyRootFilesystem`, `runAsUser`, `runAsGroup`, `fsGroup`, ...), and Pod Security Admission
 /// (v1.25+) exempts such pods from the restricted checks that require them, so rules requiring one of
-/// those fields skip these pods.
-pub(crate) fn is_windows_os(pod: &PodSpec<'_>) -> bool {
+/// those fields skip these pods ([`Visit::LinuxPods`], [`Visit::LinuxContainers`]).
+fn is_windows_os(pod: &PodSpec<'_>) -> bool {
     lookup(pod.spec, &["os", "name"]).and_then(Value::as_str) == Some("windows")
 }
 
@@ -324,82 +290,30 @@ mod tests {
         let containers = pod.containers();
         let a = Subject::container(&pod, &containers[0]);
         let b = Subject::container(&pod, &containers[1]);
-        let setting =
-            |value: Value, pointer: &str, inherited: bool| (value, pointer.to_string(), inherited);
+        let setting = |value: Value, pointer: &str, inherited: bool| (value, pointer.to_string(), inherited);
         let got = |s: &Subject<'_, '_>, tokens: &[&str], inherit| {
-            s.resolve(tokens, inherit)
-                .map(|f| (f.value.clone(), f.pointer, f.inherited))
+            s.resolve(tokens, inherit).map(|f| (f.value.clone(), f.pointer, f.inherited))
         };
         // The container's seccompProfile object replaces the pod's, even without a type.
+        assert_eq!(got(&a, &["securityContext", "seccompProfile", "type"], Inherit::Object), None);
         assert_eq!(
-            got(
-                &a,
-                &["securityContext", "seccompProfile", "type"],
-                Inherit::Object
-            ),
-            None
-        );
-        assert_eq!(
-            got(
-                &b,
-                &["securityContext", "seccompProfile", "type"],
-                Inherit::Object
-            ),
-            Some(setting(
-                json!("RuntimeDefault"),
-                "/spec/securityContext/seccompProfile/type",
-                true
-            ))
+            got(&b, &["securityContext", "seccompProfile", "type"], Inherit::Object),
+            Some(setting(json!("RuntimeDefault"), "/spec/securityContext/seccompProfile/type", true))
         );
         // windowsOptions merge field by field.
         assert_eq!(
-            got(
-                &a,
-                &[
-                    "securityContext",
-                    "windowsOptions",
-                    "gmsaCredentialSpecName"
-                ],
-                Inherit::Field
-            ),
-            Some(setting(
-                json!("gmsa"),
-                "/spec/securityContext/windowsOptions/gmsaCredentialSpecName",
-                true
-            ))
+            got(&a, &["securityContext", "windowsOptions", "gmsaCredentialSpecName"], Inherit::Field),
+            Some(setting(json!("gmsa"), "/spec/securityContext/windowsOptions/gmsaCredentialSpecName", true))
         );
         assert_eq!(
-            got(
-                &a,
-                &["securityContext", "windowsOptions", "runAsUserName"],
-                Inherit::Field
-            ),
-            Some(setting(
-                json!("c-user"),
-                "/spec/containers/0/securityContext/windowsOptions/runAsUserName",
-                false
-            ))
+            got(&a, &["securityContext", "windowsOptions", "runAsUserName"], Inherit::Field),
+            Some(setting(json!("c-user"), "/spec/containers/0/securityContext/windowsOptions/runAsUserName", false))
         );
+        assert_eq!(got(&b, &["securityContext", "runAsUser"], Inherit::No), None);
+        assert_eq!(got(&a, &["securityContext", "privileged"], Inherit::No), None, "null counts as unset");
         assert_eq!(
-            got(&b, &["securityContext", "runAsUser"], Inherit::No),
-            None
-        );
-        assert_eq!(
-            got(&a, &["securityContext", "privileged"], Inherit::No),
-            None,
-            "null counts as unset"
-        );
-        assert_eq!(
-            got(
-                &Subject::pod(&pod),
-                &["securityContext", "runAsUser"],
-                Inherit::Object
-            ),
-            Some(setting(
-                json!(1000),
-                "/spec/securityContext/runAsUser",
-                false
-            ))
+            got(&Subject::pod(&pod), &["securityContext", "runAsUser"], Inherit::Object),
+            Some(setting(json!(1000), "/spec/securityContext/runAsUser", false))
         );
     }
 
@@ -412,13 +326,7 @@ mod tests {
         let rule = crate::pod_security::users::RUN_AS_HIGH_UID;
         let triple = |f: Option<Finding>| f.map(|f| (f.resource, f.path, f.message));
         assert_eq!(
-            triple(b.judge(
-                &rule,
-                &["securityContext", "runAsUser"],
-                Inherit::Object,
-                |_| false,
-                None
-            )),
+            triple(b.judge(&rule, &["securityContext", "runAsUser"], Inherit::Object, |_| false, None)),
             Some((
                 3,
                 "/spec/securityContext/runAsUser".to_string(),
@@ -426,44 +334,22 @@ mod tests {
             ))
         );
         assert_eq!(
-            triple(b.judge(
-                &rule,
-                &["securityContext", "runAsGroup"],
-                Inherit::Object,
-                |_| false,
-                Some(" at all")
-            )),
+            triple(b.judge(&rule, &["securityContext", "runAsGroup"], Inherit::Object, |_| false, Some(" at all"))),
             Some((
                 3,
                 "/spec/containers/1/securityContext/runAsGroup".to_string(),
-                "container \"b\" does not set securityContext.runAsGroup at all, nor does the pod"
-                    .to_string()
+                "container \"b\" does not set securityContext.runAsGroup at all, nor does the pod".to_string()
             ))
         );
         assert_eq!(
-            triple(b.judge(
-                &rule,
-                &["securityContext", "runAsGroup"],
-                Inherit::No,
-                |_| false,
-                Some("")
-            )),
+            triple(b.judge(&rule, &["securityContext", "runAsGroup"], Inherit::No, |_| false, Some(""))),
             Some((
                 3,
                 "/spec/containers/1/securityContext/runAsGroup".to_string(),
                 "container \"b\" does not set securityContext.runAsGroup".to_string()
             ))
         );
-        assert_eq!(
-            triple(b.judge(
-                &rule,
-                &["securityContext", "runAsGroup"],
-                Inherit::Object,
-                |_| false,
-                None
-            )),
-            None
-        );
+        assert_eq!(triple(b.judge(&rule, &["securityContext", "runAsGroup"], Inherit::Object, |_| false, None)), None);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use palisade_policy_sdk::{Finding, Resource, RuleDef, Severity, Value};
 
-use super::{CATEGORY, Inherit, each_container, is_windows_os};
+use super::{CATEGORY, Inherit, Visit, require_in_linux_containers, visit};
 use crate::settings::Settings;
 
 /// Row 1: any container sets `securityContext.privileged: true`.
@@ -27,7 +27,7 @@ pub(crate) const PRIVILEGED_CONTAINER: RuleDef = RuleDef {
 
 /// Row 12: a container does not set `allowPrivilegeEscalation: false` explicitly (the PSS restricted
 /// variant, not kube-linter's "only explicit `true`"). Pods with `spec.os.name: windows` are skipped
-/// ([`is_windows_os`]).
+/// ([`Visit::LinuxContainers`]).
 pub(crate) const ALLOW_PRIVILEGE_ESCALATION: RuleDef = RuleDef {
     id: "allow-privilege-escalation",
     title: "Container may escalate privileges",
@@ -46,7 +46,7 @@ pub(crate) const ALLOW_PRIVILEGE_ESCALATION: RuleDef = RuleDef {
 };
 
 /// Row 28: a container lacks `readOnlyRootFilesystem: true`. Pods with `spec.os.name: windows` are
-/// skipped ([`is_windows_os`]).
+/// skipped ([`Visit::LinuxContainers`]).
 pub(crate) const READ_ONLY_ROOT_FILESYSTEM: RuleDef = RuleDef {
     id: "read-only-root-filesystem",
     title: "Container root filesystem is writable",
@@ -84,67 +84,39 @@ pub(crate) const PROC_MOUNT_DEFAULT: RuleDef = RuleDef {
 
 /// [`PRIVILEGED_CONTAINER`].
 pub(crate) fn privileged_container(resources: &[Resource], _: &Settings) -> Vec<Finding> {
-    each_container(resources, |c| {
-        c.forbid(
-            &PRIVILEGED_CONTAINER,
-            &["securityContext", "privileged"],
-            &Value::Bool(true),
-        )
-    })
-}
-
-/// Finds containers whose own `securityContext.<field>` is not `want`, skipping Windows pods.
-fn require_linux_flag(
-    rule: &RuleDef,
-    resources: &[Resource],
-    field: &str,
-    want: bool,
-) -> Vec<Finding> {
-    let missing = format!(": {want}");
-    each_container(resources, |c| {
-        if is_windows_os(c.pod) {
-            return None;
-        }
-        c.judge(
-            rule,
-            &["securityContext", field],
-            Inherit::No,
-            |v| v == &Value::Bool(want),
-            Some(&missing),
-        )
+    visit(resources, Visit::Containers, |c| {
+        c.forbid(&PRIVILEGED_CONTAINER, &["securityContext", "privileged"], &Value::Bool(true))
     })
 }
 
 /// [`ALLOW_PRIVILEGE_ESCALATION`].
 pub(crate) fn allow_privilege_escalation(resources: &[Resource], _: &Settings) -> Vec<Finding> {
-    require_linux_flag(
+    require_in_linux_containers(
         &ALLOW_PRIVILEGE_ESCALATION,
         resources,
-        "allowPrivilegeEscalation",
-        false,
+        &["securityContext", "allowPrivilegeEscalation"],
+        Inherit::No,
+        |v| v == &Value::Bool(false),
+        ": false",
     )
 }
 
 /// [`READ_ONLY_ROOT_FILESYSTEM`].
 pub(crate) fn read_only_root_filesystem(resources: &[Resource], _: &Settings) -> Vec<Finding> {
-    require_linux_flag(
+    require_in_linux_containers(
         &READ_ONLY_ROOT_FILESYSTEM,
         resources,
-        "readOnlyRootFilesystem",
-        true,
+        &["securityContext", "readOnlyRootFilesystem"],
+        Inherit::No,
+        |v| v == &Value::Bool(true),
+        ": true",
     )
 }
 
 /// [`PROC_MOUNT_DEFAULT`].
 pub(crate) fn proc_mount_default(resources: &[Resource], _: &Settings) -> Vec<Finding> {
-    each_container(resources, |c| {
-        c.judge(
-            &PROC_MOUNT_DEFAULT,
-            &["securityContext", "procMount"],
-            Inherit::No,
-            |v| v == "Default",
-            None,
-        )
+    visit(resources, Visit::Containers, |c| {
+        c.judge(&PROC_MOUNT_DEFAULT, &["securityContext", "procMount"], Inherit::No, |v| v == "Default", None)
     })
 }
 
@@ -219,9 +191,7 @@ mod tests {
 
     #[test]
     fn allow_privilege_escalation_passes_false_and_windows_pods() {
-        let doc = pod(
-            json!({"containers": [{"name": "app", "securityContext": {"allowPrivilegeEscalation": false}}]}),
-        );
+        let doc = pod(json!({"containers": [{"name": "app", "securityContext": {"allowPrivilegeEscalation": false}}]}));
         assert_findings(allow_privilege_escalation, doc, &[]);
         let windows = pod(json!({"os": {"name": "windows"}, "containers": [{"name": "app"}]}));
         assert_findings(allow_privilege_escalation, windows, &[]);
@@ -270,9 +240,7 @@ mod tests {
                 "container \"unmasked\" sets securityContext.procMount: Unmasked",
             )],
         );
-        let ok = pod(
-            json!({"containers": [{"name": "default", "securityContext": {"procMount": "Default"}}]}),
-        );
+        let ok = pod(json!({"containers": [{"name": "default", "securityContext": {"procMount": "Default"}}]}));
         assert_findings(proc_mount_default, ok, &[]);
     }
 }

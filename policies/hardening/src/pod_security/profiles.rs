@@ -2,12 +2,12 @@
 
 use palisade_policy_sdk::{Finding, Resource, RuleDef, Severity, Value, pointer};
 
-use super::{CATEGORY, Inherit, Subject, each_container, each_subject, is_windows_os};
+use super::{CATEGORY, Inherit, Subject, Visit, require_in_linux_containers, visit};
 use crate::settings::Settings;
 
 /// Row 21: a container has no effective `seccompProfile.type` of `RuntimeDefault` or `Localhost`
 /// (its own `seccompProfile`, else the pod's). Pods with `spec.os.name: windows` are skipped
-/// ([`is_windows_os`]).
+/// ([`Visit::LinuxContainers`]).
 pub(crate) const SECCOMP_PROFILE_REQUIRED: RuleDef = RuleDef {
     id: "seccomp-profile-required",
     title: "Container runs without a seccomp profile",
@@ -38,10 +38,7 @@ pub(crate) const SECCOMP_NOT_UNCONFINED: RuleDef = RuleDef {
     category: CATEGORY,
     remediation: "Set `securityContext.seccompProfile.type: RuntimeDefault` (or `Localhost`) instead of `Unconfined`, and \
                   remove `unconfined` seccomp annotations.",
-    standards: &[
-        "pss:baseline/seccompProfile_baseline",
-        "polaris:linuxHardening",
-    ],
+    standards: &["pss:baseline/seccompProfile_baseline", "polaris:linuxHardening"],
     enabled_by_default: true,
 };
 
@@ -76,7 +73,7 @@ pub(crate) const APPARMOR_PROFILE_ALLOWED: RuleDef = RuleDef {
 /// Row 36: none of these applies to a container: a seccomp profile that is not `Unconfined`
 /// (effective field or legacy annotation), SELinux options (effective, non-empty), an AppArmor profile
 /// that is not `Unconfined` (effective field or legacy annotation), a non-empty `capabilities.drop`.
-/// Pods with `spec.os.name: windows` are skipped ([`is_windows_os`]).
+/// Pods with `spec.os.name: windows` are skipped ([`Visit::LinuxContainers`]).
 pub(crate) const LINUX_HARDENING_ANY: RuleDef = RuleDef {
     id: "linux-hardening-any",
     title: "Container has no Linux hardening at all",
@@ -84,11 +81,7 @@ pub(crate) const LINUX_HARDENING_ANY: RuleDef = RuleDef {
     category: CATEGORY,
     remediation: "Set `securityContext.seccompProfile.type: RuntimeDefault` on the pod and `securityContext.capabilities.drop: \
                   [ALL]` on every container.",
-    standards: &[
-        "polaris:linuxHardening",
-        "kubescape:C-0055",
-        "kubescape:C-0211",
-    ],
+    standards: &["polaris:linuxHardening", "kubescape:C-0055", "kubescape:C-0211"],
     enabled_by_default: true,
 };
 
@@ -108,9 +101,7 @@ const SECCOMP: Profile = Profile {
     field: "seccompProfile",
     pod_annotation: Some("seccomp.security.alpha.kubernetes.io/pod"),
     container_annotation: "container.seccomp.security.alpha.kubernetes.io/",
-    allowed_annotation: |v| {
-        matches!(v, "runtime/default" | "docker/default") || v.starts_with("localhost/")
-    },
+    allowed_annotation: |v| matches!(v, "runtime/default" | "docker/default") || v.starts_with("localhost/"),
 };
 
 const APPARMOR: Profile = Profile {
@@ -133,32 +124,17 @@ impl Profile {
             None => self.pod_annotation?.to_string(),
         };
         let value = s.pod.annotation(&key)?;
-        Some((
-            pointer::join(&s.pod.metadata_pointer, &["annotations", &key]),
-            key,
-            value,
-        ))
+        Some((pointer::join(&s.pod.metadata_pointer, &["annotations", &key]), key, value))
     }
 
     /// Findings for a subject whose own field or annotation does not confine.
     fn forbid_unconfined(&self, rule: &RuleDef, s: &Subject<'_, '_>) -> Vec<Finding> {
         let set = s.get(&["securityContext", self.field]).is_some();
-        let field = s.judge(
-            rule,
-            &["securityContext", self.field, "type"],
-            Inherit::No,
-            confining_type,
-            set.then_some(""),
-        );
-        let annotation = self
-            .annotation(s)
-            .filter(|(_, _, value)| !(self.allowed_annotation)(value))
-            .map(|(at, key, value)| {
-                s.finding(
-                    rule,
-                    at,
-                    format_args!("has annotation {key}: {}", super::show(&Value::from(value))),
-                )
+        let field =
+            s.judge(rule, &["securityContext", self.field, "type"], Inherit::No, confining_type, set.then_some(""));
+        let annotation =
+            self.annotation(s).filter(|(_, _, value)| !(self.allowed_annotation)(value)).map(|(at, key, value)| {
+                s.finding(rule, at, format_args!("has annotation {key}: {}", super::show(&Value::from(value))))
             });
         field.into_iter().chain(annotation).collect()
     }
@@ -168,69 +144,44 @@ impl Profile {
         if let Some(found) = c.resolve(&["securityContext", self.field, "type"], Inherit::Object) {
             return found.value.as_str().is_some_and(|t| t != "Unconfined");
         }
-        let annotation = self
-            .annotation(c)
-            .or_else(|| self.annotation(&Subject::pod(c.pod)));
-        annotation
-            .is_some_and(|(_, _, value)| !value.is_empty() && (self.allowed_annotation)(value))
+        let annotation = self.annotation(c).or_else(|| self.annotation(&Subject::pod(c.pod)));
+        annotation.is_some_and(|(_, _, value)| !value.is_empty() && (self.allowed_annotation)(value))
     }
 }
 
 /// [`SECCOMP_PROFILE_REQUIRED`].
 pub(crate) fn seccomp_profile_required(resources: &[Resource], _: &Settings) -> Vec<Finding> {
-    each_container(resources, |c| {
-        if is_windows_os(c.pod) {
-            return None;
-        }
-        c.judge(
-            &SECCOMP_PROFILE_REQUIRED,
-            &["securityContext", "seccompProfile", "type"],
-            Inherit::Object,
-            confining_type,
-            Some(": RuntimeDefault or Localhost"),
-        )
-    })
+    require_in_linux_containers(
+        &SECCOMP_PROFILE_REQUIRED,
+        resources,
+        &["securityContext", "seccompProfile", "type"],
+        Inherit::Object,
+        confining_type,
+        ": RuntimeDefault or Localhost",
+    )
 }
 
 /// [`SECCOMP_NOT_UNCONFINED`].
 pub(crate) fn seccomp_not_unconfined(resources: &[Resource], _: &Settings) -> Vec<Finding> {
-    each_subject(resources, |s| {
-        SECCOMP.forbid_unconfined(&SECCOMP_NOT_UNCONFINED, s)
-    })
+    visit(resources, Visit::PodsAndContainers, |s| SECCOMP.forbid_unconfined(&SECCOMP_NOT_UNCONFINED, s))
 }
 
 /// [`APPARMOR_PROFILE_ALLOWED`].
 pub(crate) fn apparmor_profile_allowed(resources: &[Resource], _: &Settings) -> Vec<Finding> {
-    each_subject(resources, |s| {
-        APPARMOR.forbid_unconfined(&APPARMOR_PROFILE_ALLOWED, s)
-    })
+    visit(resources, Visit::PodsAndContainers, |s| APPARMOR.forbid_unconfined(&APPARMOR_PROFILE_ALLOWED, s))
 }
 
 /// SELinux types a container may use.
-const SELINUX_TYPES: [&str; 5] = [
-    "",
-    "container_t",
-    "container_init_t",
-    "container_kvm_t",
-    "container_engine_t",
-];
+const SELINUX_TYPES: [&str; 5] = ["", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"];
 
 /// [`SELINUX_OPTIONS_RESTRICTED`].
 pub(crate) fn selinux_options_restricted(resources: &[Resource], _: &Settings) -> Vec<Finding> {
-    each_subject(resources, |s| {
+    visit(resources, Visit::PodsAndContainers, |s| {
         let judge = |field, ok: fn(&Value) -> bool| {
-            s.judge(
-                &SELINUX_OPTIONS_RESTRICTED,
-                &["securityContext", "seLinuxOptions", field],
-                Inherit::No,
-                ok,
-                None,
-            )
+            s.judge(&SELINUX_OPTIONS_RESTRICTED, &["securityContext", "seLinuxOptions", field], Inherit::No, ok, None)
         };
         [
-            judge("type", |v| {
-                v.as_str().is_some_and(|t| SELINUX_TYPES.contains(&t))
-            }),
+            judge("type", |v| v.as_str().is_some_and(|t| SELINUX_TYPES.contains(&t))),
             judge("user", |v| v == ""),
             judge("role", |v| v == ""),
         ]
@@ -242,10 +193,7 @@ pub(crate) fn selinux_options_restricted(resources: &[Resource], _: &Settings) -
 
 /// [`LINUX_HARDENING_ANY`].
 pub(crate) fn linux_hardening_any(resources: &[Resource], _: &Settings) -> Vec<Finding> {
-    each_container(resources, |c| {
-        if is_windows_os(c.pod) {
-            return None;
-        }
+    visit(resources, Visit::LinuxContainers, |c| {
         let selinux = c
             .resolve(&["securityContext", "seLinuxOptions"], Inherit::Object)
             .is_some_and(|found| found.value.as_object().is_some_and(|o| !o.is_empty()));
@@ -272,13 +220,11 @@ mod tests {
 
     #[test]
     fn seccomp_profile_required_judges_the_effective_type() {
-        let doc = deployment(
-            json!({"securityContext": {"seccompProfile": {"type": "RuntimeDefault"}}, "containers": [
-                {"name": "inherits"},
-                {"name": "unconfined", "securityContext": {"seccompProfile": {"type": "Unconfined"}}},
-                {"name": "local", "securityContext": {"seccompProfile": {"type": "Localhost", "localhostProfile": "p.json"}}}
-            ]}),
-        );
+        let doc = deployment(json!({"securityContext": {"seccompProfile": {"type": "RuntimeDefault"}}, "containers": [
+            {"name": "inherits"},
+            {"name": "unconfined", "securityContext": {"seccompProfile": {"type": "Unconfined"}}},
+            {"name": "local", "securityContext": {"seccompProfile": {"type": "Localhost", "localhostProfile": "p.json"}}}
+        ]}));
         assert_findings(
             seccomp_profile_required,
             doc,
@@ -288,11 +234,9 @@ mod tests {
                 "container \"unconfined\" sets securityContext.seccompProfile.type: Unconfined",
             )],
         );
-        let unset = pod(
-            json!({"securityContext": {"seccompProfile": {"type": "Unconfined"}},
+        let unset = pod(json!({"securityContext": {"seccompProfile": {"type": "Unconfined"}},
             "initContainers": [{"name": "init"}],
-            "containers": [{"name": "app", "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}}}]}),
-        );
+            "containers": [{"name": "app", "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}}}]}));
         assert_findings(
             seccomp_profile_required,
             unset,
@@ -353,10 +297,9 @@ mod tests {
                 ),
             ],
         );
-        let ok = deployment(
-            json!({"securityContext": {"seccompProfile": {"type": "Localhost", "localhostProfile": "p"}},
-            "containers": [{"name": "app"}]}),
-        );
+        let ok =
+            deployment(json!({"securityContext": {"seccompProfile": {"type": "Localhost", "localhostProfile": "p"}},
+            "containers": [{"name": "app"}]}));
         assert_findings(seccomp_not_unconfined, ok, &[]);
     }
 
@@ -424,11 +367,9 @@ mod tests {
                 ),
             ],
         );
-        let ok = pod(
-            json!({"securityContext": {"seLinuxOptions": {"level": "s0:c1"}}, "containers": [
-                {"name": "app", "securityContext": {"seLinuxOptions": {"type": "container_t"}}}
-            ]}),
-        );
+        let ok = pod(json!({"securityContext": {"seLinuxOptions": {"level": "s0:c1"}}, "containers": [
+            {"name": "app", "securityContext": {"seLinuxOptions": {"type": "container_t"}}}
+        ]}));
         assert_findings(selinux_options_restricted, ok, &[]);
     }
 

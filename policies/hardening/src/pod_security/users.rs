@@ -2,9 +2,7 @@
 
 use palisade_policy_sdk::{Finding, Resource, RuleDef, Severity, Value};
 
-use super::{
-    CATEGORY, Inherit, Subject, each_container, each_pod, each_subject, is_windows_os, items,
-};
+use super::{CATEGORY, Inherit, Subject, Visit, items, require_in_linux_containers, visit};
 use crate::settings::Settings;
 
 /// Row 13: a container's effective `runAsNonRoot` (its own, else the pod's) is not `true`.
@@ -39,11 +37,7 @@ pub(crate) const RUN_AS_USER_NOT_ZERO: RuleDef = RuleDef {
     category: CATEGORY,
     remediation: "Remove `securityContext.runAsUser: 0` from the pod and its containers, or set a non-root UID such as \
                   `securityContext.runAsUser: 10001`.",
-    standards: &[
-        "pss:restricted/runAsUser",
-        "kube-linter:run-as-non-root",
-        "kubescape:C-0013",
-    ],
+    standards: &["pss:restricted/runAsUser", "kube-linter:run-as-non-root", "kubescape:C-0013"],
     enabled_by_default: true,
 };
 
@@ -60,22 +54,19 @@ pub(crate) const RUN_AS_GROUP_NOT_ZERO: RuleDef = RuleDef {
 };
 
 /// Row 16: a container's effective `runAsUser` is below `minRunAsUser` (default 10000) or unset.
-/// Pods with `spec.os.name: windows` are skipped ([`is_windows_os`]).
+/// Pods with `spec.os.name: windows` are skipped ([`Visit::LinuxContainers`]).
 pub(crate) const RUN_AS_HIGH_UID: RuleDef = RuleDef {
     id: "run-as-high-uid",
     title: "Container UID may collide with host users",
     severity: Severity::Low,
     category: CATEGORY,
     remediation: "Set `securityContext.runAsUser: 10001` (10000 or more) in the pod's `securityContext` or on every container.",
-    standards: &[
-        "kube-score:container-security-context-user-group-id",
-        "checkov:CKV_K8S_40",
-    ],
+    standards: &["kube-score:container-security-context-user-group-id", "checkov:CKV_K8S_40"],
     enabled_by_default: false,
 };
 
 /// Row 17: a container's effective `runAsGroup` is below `minRunAsGroup` (default 10000) or unset.
-/// Pods with `spec.os.name: windows` are skipped ([`is_windows_os`]).
+/// Pods with `spec.os.name: windows` are skipped ([`Visit::LinuxContainers`]).
 pub(crate) const RUN_AS_HIGH_GID: RuleDef = RuleDef {
     id: "run-as-high-gid",
     title: "Container GID may collide with host groups",
@@ -87,7 +78,7 @@ pub(crate) const RUN_AS_HIGH_GID: RuleDef = RuleDef {
 };
 
 /// Row 18: the pod's `securityContext.fsGroup` is unset or 0. Pods with `spec.os.name: windows` are
-/// skipped ([`is_windows_os`]).
+/// skipped ([`Visit::LinuxPods`]).
 pub(crate) const FS_GROUP_SET: RuleDef = RuleDef {
     id: "fs-group-set",
     title: "Pod volumes are not owned by a non-root group",
@@ -99,7 +90,7 @@ pub(crate) const FS_GROUP_SET: RuleDef = RuleDef {
 };
 
 /// Row 19: the pod's `securityContext.fsGroupChangePolicy` is unset. Pods with
-/// `spec.os.name: windows` are skipped ([`is_windows_os`]).
+/// `spec.os.name: windows` are skipped ([`Visit::LinuxPods`]).
 pub(crate) const FS_GROUP_CHANGE_POLICY: RuleDef = RuleDef {
     id: "fs-group-change-policy",
     title: "Pod does not choose an fsGroup change policy",
@@ -128,7 +119,7 @@ fn is_zero(value: &Value) -> bool {
 
 /// [`RUN_AS_NON_ROOT`].
 pub(crate) fn run_as_non_root(resources: &[Resource], _: &Settings) -> Vec<Finding> {
-    each_container(resources, |c| {
+    visit(resources, Visit::Containers, |c| {
         let uid = c.resolve(&["securityContext", "runAsUser"], Inherit::Object);
         if uid.is_some_and(|uid| uid.value.as_i64().is_some_and(|u| u > 0)) {
             return None;
@@ -145,19 +136,12 @@ pub(crate) fn run_as_non_root(resources: &[Resource], _: &Settings) -> Vec<Findi
 
 /// [`RUN_AS_USER_NOT_ZERO`].
 pub(crate) fn run_as_user_not_zero(resources: &[Resource], _: &Settings) -> Vec<Finding> {
-    each_subject(resources, |s: &Subject<'_, '_>| {
-        let mut finding = s.judge(
-            &RUN_AS_USER_NOT_ZERO,
-            &["securityContext", "runAsUser"],
-            Inherit::No,
-            |v| !is_zero(v),
-            None,
-        )?;
+    visit(resources, Visit::PodsAndContainers, |s: &Subject<'_, '_>| {
+        let mut finding =
+            s.judge(&RUN_AS_USER_NOT_ZERO, &["securityContext", "runAsUser"], Inherit::No, |v| !is_zero(v), None)?;
         let non_root = s.resolve(&["securityContext", "runAsNonRoot"], Inherit::Object);
         if non_root.is_some_and(|n| n.value == &Value::Bool(true)) {
-            finding
-                .message
-                .push_str(", contradicting runAsNonRoot: true");
+            finding.message.push_str(", contradicting runAsNonRoot: true");
         }
         Some(finding)
     })
@@ -165,68 +149,36 @@ pub(crate) fn run_as_user_not_zero(resources: &[Resource], _: &Settings) -> Vec<
 
 /// [`RUN_AS_GROUP_NOT_ZERO`].
 pub(crate) fn run_as_group_not_zero(resources: &[Resource], _: &Settings) -> Vec<Finding> {
-    each_container(resources, |c| {
-        c.judge(
-            &RUN_AS_GROUP_NOT_ZERO,
-            &["securityContext", "runAsGroup"],
-            Inherit::Object,
-            |v| !is_zero(v),
-            None,
-        )
+    visit(resources, Visit::Containers, |c| {
+        c.judge(&RUN_AS_GROUP_NOT_ZERO, &["securityContext", "runAsGroup"], Inherit::Object, |v| !is_zero(v), None)
     })
 }
 
 /// Reports containers of non-Windows pods whose effective `securityContext.<field>` is below `min`.
 fn require_high_id(rule: &RuleDef, resources: &[Resource], field: &str, min: i64) -> Vec<Finding> {
-    let missing = format!(" to {min} or more");
-    each_container(resources, |c| {
-        if is_windows_os(c.pod) {
-            return None;
-        }
-        c.judge(
-            rule,
-            &["securityContext", field],
-            Inherit::Object,
-            |v| v.as_i64().is_some_and(|id| id >= min),
-            Some(&missing),
-        )
-    })
+    require_in_linux_containers(
+        rule,
+        resources,
+        &["securityContext", field],
+        Inherit::Object,
+        |v| v.as_i64().is_some_and(|id| id >= min),
+        &format!(" to {min} or more"),
+    )
 }
 
 /// [`RUN_AS_HIGH_UID`].
 pub(crate) fn run_as_high_uid(resources: &[Resource], settings: &Settings) -> Vec<Finding> {
-    require_high_id(
-        &RUN_AS_HIGH_UID,
-        resources,
-        "runAsUser",
-        settings.min_run_as_user,
-    )
+    require_high_id(&RUN_AS_HIGH_UID, resources, "runAsUser", settings.min_run_as_user)
 }
 
 /// [`RUN_AS_HIGH_GID`].
 pub(crate) fn run_as_high_gid(resources: &[Resource], settings: &Settings) -> Vec<Finding> {
-    require_high_id(
-        &RUN_AS_HIGH_GID,
-        resources,
-        "runAsGroup",
-        settings.min_run_as_group,
-    )
+    require_high_id(&RUN_AS_HIGH_GID, resources, "runAsGroup", settings.min_run_as_group)
 }
 
 /// Reports non-Windows pods whose `securityContext.<field>` is unset or fails `ok`.
-fn require_pod_field(
-    rule: &RuleDef,
-    resources: &[Resource],
-    field: &str,
-    ok: fn(&Value) -> bool,
-) -> Vec<Finding> {
-    each_pod(resources, |pod| {
-        if is_windows_os(pod.pod) {
-            None
-        } else {
-            pod.judge(rule, &["securityContext", field], Inherit::No, ok, Some(""))
-        }
-    })
+fn require_pod_field(rule: &RuleDef, resources: &[Resource], field: &str, ok: fn(&Value) -> bool) -> Vec<Finding> {
+    visit(resources, Visit::LinuxPods, |pod| pod.judge(rule, &["securityContext", field], Inherit::No, ok, Some("")))
 }
 
 /// [`FS_GROUP_SET`].
@@ -236,17 +188,12 @@ pub(crate) fn fs_group_set(resources: &[Resource], _: &Settings) -> Vec<Finding>
 
 /// [`FS_GROUP_CHANGE_POLICY`].
 pub(crate) fn fs_group_change_policy(resources: &[Resource], _: &Settings) -> Vec<Finding> {
-    require_pod_field(
-        &FS_GROUP_CHANGE_POLICY,
-        resources,
-        "fsGroupChangePolicy",
-        |_| true,
-    )
+    require_pod_field(&FS_GROUP_CHANGE_POLICY, resources, "fsGroupChangePolicy", |_| true)
 }
 
 /// [`SUPPLEMENTAL_GROUPS_NOT_ROOT`].
 pub(crate) fn supplemental_groups_not_root(resources: &[Resource], _: &Settings) -> Vec<Finding> {
-    each_pod(resources, |pod| {
+    visit(resources, Visit::Pods, |pod| {
         items(pod.get(&["securityContext", "supplementalGroups"]))
             .filter(|(_, gid)| is_zero(gid))
             .map(|(i, _)| {
@@ -268,14 +215,12 @@ mod tests {
 
     #[test]
     fn run_as_non_root_judges_the_effective_value() {
-        let doc = pod(
-            json!({"securityContext": {"runAsNonRoot": false}, "containers": [
-                {"name": "inherits"},
-                {"name": "overrides", "securityContext": {"runAsNonRoot": true}},
-                {"name": "uid", "securityContext": {"runAsUser": 1000}},
-                {"name": "root-uid", "securityContext": {"runAsUser": 0}}
-            ]}),
-        );
+        let doc = pod(json!({"securityContext": {"runAsNonRoot": false}, "containers": [
+            {"name": "inherits"},
+            {"name": "overrides", "securityContext": {"runAsNonRoot": true}},
+            {"name": "uid", "securityContext": {"runAsUser": 1000}},
+            {"name": "root-uid", "securityContext": {"runAsUser": 0}}
+        ]}));
         assert_findings(
             run_as_non_root,
             doc,
@@ -319,8 +264,7 @@ mod tests {
             json!({"securityContext": {"runAsNonRoot": true}, "initContainers": [{"name": "i"}], "containers": [{"name": "app"}]}),
         );
         assert_findings(run_as_non_root, doc, &[]);
-        let uid =
-            pod(json!({"securityContext": {"runAsUser": 1001}, "containers": [{"name": "app"}]}));
+        let uid = pod(json!({"securityContext": {"runAsUser": 1001}, "containers": [{"name": "app"}]}));
         assert_findings(run_as_non_root, uid, &[]);
     }
 
@@ -335,11 +279,7 @@ mod tests {
             run_as_user_not_zero,
             doc,
             &[
-                (
-                    "run-as-user-not-zero",
-                    "/spec/securityContext/runAsUser",
-                    "pod sets securityContext.runAsUser: 0",
-                ),
+                ("run-as-user-not-zero", "/spec/securityContext/runAsUser", "pod sets securityContext.runAsUser: 0"),
                 (
                     "run-as-user-not-zero",
                     "/spec/containers/1/securityContext/runAsUser",
@@ -347,9 +287,8 @@ mod tests {
                 ),
             ],
         );
-        let contradiction = pod(
-            json!({"securityContext": {"runAsUser": 0, "runAsNonRoot": true}, "containers": [{"name": "app"}]}),
-        );
+        let contradiction =
+            pod(json!({"securityContext": {"runAsUser": 0, "runAsNonRoot": true}, "containers": [{"name": "app"}]}));
         assert_findings(
             run_as_user_not_zero,
             contradiction,
@@ -388,21 +327,15 @@ mod tests {
                 ),
             ],
         );
-        assert_findings(
-            run_as_group_not_zero,
-            pod(json!({"containers": [{"name": "unset"}]})),
-            &[],
-        );
+        assert_findings(run_as_group_not_zero, pod(json!({"containers": [{"name": "unset"}]})), &[]);
     }
 
     #[test]
     fn run_as_high_uid_requires_the_threshold() {
-        let doc = pod(
-            json!({"securityContext": {"runAsUser": 1000}, "containers": [
-                {"name": "inherits"},
-                {"name": "high", "securityContext": {"runAsUser": 10000}}
-            ]}),
-        );
+        let doc = pod(json!({"securityContext": {"runAsUser": 1000}, "containers": [
+            {"name": "inherits"},
+            {"name": "high", "securityContext": {"runAsUser": 10000}}
+        ]}));
         assert_findings(
             run_as_high_uid,
             doc.clone(),
@@ -422,11 +355,7 @@ mod tests {
                 "container \"app\" does not set securityContext.runAsUser to 10000 or more, nor does the pod",
             )],
         );
-        assert_findings(
-            run_as_high_uid,
-            pod(json!({"os": {"name": "windows"}, "containers": [{"name": "app"}]})),
-            &[],
-        );
+        assert_findings(run_as_high_uid, pod(json!({"os": {"name": "windows"}, "containers": [{"name": "app"}]})), &[]);
     }
 
     #[test]
@@ -452,20 +381,12 @@ mod tests {
         assert_findings(
             fs_group_set,
             pod(json!({"containers": [{"name": "app"}]})),
-            &[(
-                "fs-group-set",
-                "/spec/securityContext/fsGroup",
-                "pod does not set securityContext.fsGroup",
-            )],
+            &[("fs-group-set", "/spec/securityContext/fsGroup", "pod does not set securityContext.fsGroup")],
         );
         assert_findings(
             fs_group_set,
             deployment(json!({"securityContext": {"fsGroup": 0}, "containers": [{"name": "app"}]})),
-            &[(
-                "fs-group-set",
-                "/spec/template/spec/securityContext/fsGroup",
-                "pod sets securityContext.fsGroup: 0",
-            )],
+            &[("fs-group-set", "/spec/template/spec/securityContext/fsGroup", "pod sets securityContext.fsGroup: 0")],
         );
         assert_findings(
             fs_group_set,
@@ -487,9 +408,7 @@ mod tests {
         );
         assert_findings(
             fs_group_change_policy,
-            pod(
-                json!({"securityContext": {"fsGroupChangePolicy": "OnRootMismatch"}, "containers": [{"name": "app"}]}),
-            ),
+            pod(json!({"securityContext": {"fsGroupChangePolicy": "OnRootMismatch"}, "containers": [{"name": "app"}]})),
             &[],
         );
     }
@@ -498,9 +417,7 @@ mod tests {
     fn supplemental_groups_not_root_reports_each_zero() {
         assert_findings(
             supplemental_groups_not_root,
-            pod(
-                json!({"securityContext": {"supplementalGroups": [1000, 0]}, "containers": [{"name": "app"}]}),
-            ),
+            pod(json!({"securityContext": {"supplementalGroups": [1000, 0]}, "containers": [{"name": "app"}]})),
             &[(
                 "supplemental-groups-not-root",
                 "/spec/securityContext/supplementalGroups/1",
@@ -509,9 +426,7 @@ mod tests {
         );
         assert_findings(
             supplemental_groups_not_root,
-            pod(
-                json!({"securityContext": {"supplementalGroups": [1000]}, "containers": [{"name": "app"}]}),
-            ),
+            pod(json!({"securityContext": {"supplementalGroups": [1000]}, "containers": [{"name": "app"}]})),
             &[],
         );
     }

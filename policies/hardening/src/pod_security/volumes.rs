@@ -3,7 +3,7 @@
 
 use palisade_policy_sdk::{Finding, Resource, RuleDef, Severity, Value};
 
-use super::{CATEGORY, Subject, each_container, each_pod, items, lookup};
+use super::{CATEGORY, Subject, Visit, items, lookup, visit};
 use crate::settings::Settings;
 
 /// Row 6: any `spec.volumes[].hostPath` is present.
@@ -60,11 +60,7 @@ pub(crate) const CONTAINER_RUNTIME_SOCKET: RuleDef = RuleDef {
     category: CATEGORY,
     remediation: "Remove the `hostPath` volume that mounts the container runtime socket (for example `/var/run/docker.sock`); \
                   build images with a daemonless builder and talk to the cluster through the Kubernetes API.",
-    standards: &[
-        "kube-linter:docker-sock",
-        "checkov:CKV_K8S_27",
-        "kubescape:C-0074",
-    ],
+    standards: &["kube-linter:docker-sock", "checkov:CKV_K8S_27", "kubescape:C-0074"],
     enabled_by_default: true,
 };
 
@@ -111,36 +107,15 @@ const ALLOWED_VOLUME_TYPES: [&str; 9] = [
 ];
 
 /// Sensitive host directories (row 8), as path segments; `[]` is `/`.
-const SENSITIVE_DIRS: [&[&str]; 8] = [
-    &[],
-    &["boot"],
-    &["dev"],
-    &["etc"],
-    &["lib"],
-    &["proc"],
-    &["sys"],
-    &["usr"],
-];
+const SENSITIVE_DIRS: [&[&str]; 8] = [&[], &["boot"], &["dev"], &["etc"], &["lib"], &["proc"], &["sys"], &["usr"]];
 
 /// File names of container runtime sockets (row 9).
-const RUNTIME_SOCKETS: [&str; 6] = [
-    "docker.sock",
-    "containerd.sock",
-    "crio.sock",
-    "cri-dockerd.sock",
-    "dockershim.sock",
-    "podman.sock",
-];
+const RUNTIME_SOCKETS: [&str; 6] =
+    ["docker.sock", "containerd.sock", "crio.sock", "cri-dockerd.sock", "dockershim.sock", "podman.sock"];
 
 /// Directories below `/run` (and `/var/run`) that hold a runtime socket (row 9); `[]` is `/run`.
-const RUNTIME_SOCKET_DIRS: [&[&str]; 6] = [
-    &[],
-    &["containerd"],
-    &["crio"],
-    &["k3s"],
-    &["k3s", "containerd"],
-    &["podman"],
-];
+const RUNTIME_SOCKET_DIRS: [&[&str]; 6] =
+    [&[], &["containerd"], &["crio"], &["k3s"], &["k3s", "containerd"], &["podman"]];
 
 /// `name` of a volume, or `""`.
 fn volume_name(volume: &Value) -> &str {
@@ -171,7 +146,7 @@ fn each_host_path(
     resources: &[Resource],
     classify: impl Fn(&[&str]) -> Option<String>,
 ) -> Vec<Finding> {
-    each_pod(resources, |pod| {
+    visit(resources, Visit::Pods, |pod| {
         items(pod.get(&["volumes"]))
             .filter_map(|(i, volume)| {
                 let path = lookup(volume, &["hostPath", "path"])?.as_str()?;
@@ -179,10 +154,7 @@ fn each_host_path(
                 Some(pod.report(
                     rule,
                     &["volumes", &i, "hostPath", "path"],
-                    format_args!(
-                        "mounts host path \"{path}\"{why} as volume \"{}\"",
-                        volume_name(volume)
-                    ),
+                    format_args!("mounts host path \"{path}\"{why} as volume \"{}\"", volume_name(volume)),
                 ))
             })
             .collect::<Vec<_>>()
@@ -191,20 +163,15 @@ fn each_host_path(
 
 /// [`HOST_PATH_VOLUME`].
 pub(crate) fn host_path_volume(resources: &[Resource], _: &Settings) -> Vec<Finding> {
-    each_pod(resources, |pod| {
+    visit(resources, Visit::Pods, |pod| {
         items(pod.get(&["volumes"]))
             .filter_map(|(i, volume)| {
                 let host_path = lookup(volume, &["hostPath"])?;
-                let path = lookup(host_path, &["path"])
-                    .and_then(Value::as_str)
-                    .unwrap_or("");
+                let path = lookup(host_path, &["path"]).and_then(Value::as_str).unwrap_or("");
                 Some(pod.report(
                     &HOST_PATH_VOLUME,
                     &["volumes", &i, "hostPath"],
-                    format_args!(
-                        "mounts host path \"{path}\" as volume \"{}\"",
-                        volume_name(volume)
-                    ),
+                    format_args!("mounts host path \"{path}\" as volume \"{}\"", volume_name(volume)),
                 ))
             })
             .collect::<Vec<_>>()
@@ -221,21 +188,17 @@ fn host_path_volumes<'a>(pod: &Subject<'_, 'a>) -> Vec<&'a str> {
 
 /// [`HOST_PATH_WRITABLE`].
 pub(crate) fn host_path_writable(resources: &[Resource], _: &Settings) -> Vec<Finding> {
-    each_container(resources, |c| {
+    visit(resources, Visit::Containers, |c| {
         let host_paths = host_path_volumes(&Subject::pod(c.pod));
         items(c.get(&["volumeMounts"]))
             .filter(|(_, mount)| {
-                host_paths.contains(&volume_name(mount))
-                    && lookup(mount, &["readOnly"]) != Some(&Value::Bool(true))
+                host_paths.contains(&volume_name(mount)) && lookup(mount, &["readOnly"]) != Some(&Value::Bool(true))
             })
             .map(|(j, mount)| {
                 c.report(
                     &HOST_PATH_WRITABLE,
                     &["volumeMounts", &j, "readOnly"],
-                    format_args!(
-                        "mounts hostPath volume \"{}\" without readOnly: true",
-                        volume_name(mount)
-                    ),
+                    format_args!("mounts hostPath volume \"{}\" without readOnly: true", volume_name(mount)),
                 )
             })
             .collect::<Vec<_>>()
@@ -245,13 +208,8 @@ pub(crate) fn host_path_writable(resources: &[Resource], _: &Settings) -> Vec<Fi
 /// [`HOST_PATH_SENSITIVE`].
 pub(crate) fn host_path_sensitive(resources: &[Resource], _: &Settings) -> Vec<Finding> {
     each_host_path(&HOST_PATH_SENSITIVE, resources, |path| {
-        let dir = SENSITIVE_DIRS.iter().find(|dir| {
-            if dir.is_empty() {
-                path.is_empty()
-            } else {
-                path.starts_with(dir)
-            }
-        })?;
+        let dir =
+            SENSITIVE_DIRS.iter().find(|dir| if dir.is_empty() { path.is_empty() } else { path.starts_with(dir) })?;
         Some(if path.len() == dir.len() {
             " (sensitive)".to_string()
         } else {
@@ -263,18 +221,11 @@ pub(crate) fn host_path_sensitive(resources: &[Resource], _: &Settings) -> Vec<F
 /// [`CONTAINER_RUNTIME_SOCKET`].
 pub(crate) fn container_runtime_socket(resources: &[Resource], _: &Settings) -> Vec<Finding> {
     each_host_path(&CONTAINER_RUNTIME_SOCKET, resources, |path| {
-        if path
-            .last()
-            .is_some_and(|name| RUNTIME_SOCKETS.contains(name))
-        {
+        if path.last().is_some_and(|name| RUNTIME_SOCKETS.contains(name)) {
             return Some(" (container runtime socket)".to_string());
         }
-        let below_run = path
-            .strip_prefix(&["run"][..])
-            .or_else(|| path.strip_prefix(&["var", "run"][..]))?;
-        RUNTIME_SOCKET_DIRS
-            .contains(&below_run)
-            .then(|| " (holds the container runtime socket)".to_string())
+        let below_run = path.strip_prefix(&["run"][..]).or_else(|| path.strip_prefix(&["var", "run"][..]))?;
+        RUNTIME_SOCKET_DIRS.contains(&below_run).then(|| " (holds the container runtime socket)".to_string())
     })
 }
 
@@ -297,24 +248,18 @@ pub(crate) fn cloud_credential_host_path(resources: &[Resource], _: &Settings) -
 
 /// [`RESTRICTED_VOLUME_TYPES`].
 pub(crate) fn restricted_volume_types(resources: &[Resource], _: &Settings) -> Vec<Finding> {
-    each_pod(resources, |pod| {
+    visit(resources, Visit::Pods, |pod| {
         let mut out = Vec::new();
         for (i, volume) in items(pod.get(&["volumes"])) {
             let Some(fields) = volume.as_object() else {
                 continue;
             };
             for (kind, value) in fields {
-                if kind != "name"
-                    && !value.is_null()
-                    && !ALLOWED_VOLUME_TYPES.contains(&kind.as_str())
-                {
+                if kind != "name" && !value.is_null() && !ALLOWED_VOLUME_TYPES.contains(&kind.as_str()) {
                     out.push(pod.report(
                         &RESTRICTED_VOLUME_TYPES,
                         &["volumes", &i, kind],
-                        format_args!(
-                            "uses restricted volume type {kind} for volume \"{}\"",
-                            volume_name(volume)
-                        ),
+                        format_args!("uses restricted volume type {kind} for volume \"{}\"", volume_name(volume)),
                     ));
                 }
             }
@@ -330,19 +275,21 @@ mod tests {
     use palisade_policy_sdk::json;
 
     fn host_paths(paths: &[&str]) -> Value {
-        let volumes: Vec<Value> = paths
-            .iter()
-            .zip(0..)
-            .map(|(p, i)| json!({"name": format!("v{i}"), "hostPath": {"path": p}}))
-            .collect();
+        let volumes: Vec<Value> =
+            paths.iter().zip(0..).map(|(p, i)| json!({"name": format!("v{i}"), "hostPath": {"path": p}})).collect();
         pod(json!({"containers": [{"name": "app"}], "volumes": volumes}))
     }
 
     /// The paths among `paths` that `check` reports, in order.
-    fn reported(check: crate::Check, paths: &[&str]) -> Vec<String> {
-        crate::testing::run(check, vec![host_paths(paths)], &json!({}))
+    fn reported<'p>(check: crate::Check, paths: &[&'p str]) -> Vec<&'p str> {
+        let found: Vec<String> = crate::testing::run(check, vec![host_paths(paths)], &json!({}))
             .into_iter()
-            .map(|(_, _, path, _)| path)
+            .map(|(_, _, pointer, _)| pointer)
+            .collect();
+        (0..)
+            .zip(paths)
+            .filter(|(i, _)| found.contains(&format!("/spec/volumes/{i}/hostPath/path")))
+            .map(|(_, path)| *path)
             .collect()
     }
 
@@ -403,10 +350,8 @@ mod tests {
                 ),
             ],
         );
-        let ok = pod(
-            json!({"volumes": [{"name": "logs", "hostPath": {"path": "/var/log"}}],
-            "containers": [{"name": "app", "volumeMounts": [{"name": "logs", "mountPath": "/l", "readOnly": true}]}]}),
-        );
+        let ok = pod(json!({"volumes": [{"name": "logs", "hostPath": {"path": "/var/log"}}],
+            "containers": [{"name": "app", "volumeMounts": [{"name": "logs", "mountPath": "/l", "readOnly": true}]}]}));
         assert_findings(host_path_writable, ok, &[]);
     }
 
@@ -453,11 +398,7 @@ mod tests {
                 ),
             ],
         );
-        assert_findings(
-            host_path_sensitive,
-            host_paths(&["/etcd", "/var/lib/app", "/data", "relative/etc"]),
-            &[],
-        );
+        assert_findings(host_path_sensitive, host_paths(&["/etcd", "/var/lib/app", "/data", "relative/etc"]), &[]);
     }
 
     #[test]
@@ -475,12 +416,7 @@ mod tests {
             "/var",
             "/run/xtables.lock",
         ];
-        assert_eq!(
-            reported(container_runtime_socket, &paths),
-            (0..7)
-                .map(|i| format!("/spec/volumes/{i}/hostPath/path"))
-                .collect::<Vec<_>>()
-        );
+        assert_eq!(reported(container_runtime_socket, &paths), paths[..7]);
         assert_findings(
             container_runtime_socket,
             host_paths(&["/var/run/docker.sock", "/run/containerd"]),
@@ -497,11 +433,7 @@ mod tests {
                 ),
             ],
         );
-        assert_findings(
-            container_runtime_socket,
-            host_paths(&["/var/lib/docker/containers", "/run/cilium"]),
-            &[],
-        );
+        assert_findings(container_runtime_socket, host_paths(&["/var/lib/docker/containers", "/run/cilium"]), &[]);
     }
 
     #[test]
@@ -520,12 +452,7 @@ mod tests {
             "/home/u/.config/app",
             "/var/lib/aws",
         ];
-        assert_eq!(
-            reported(cloud_credential_host_path, &paths),
-            (0..8)
-                .map(|i| format!("/spec/volumes/{i}/hostPath/path"))
-                .collect::<Vec<_>>()
-        );
+        assert_eq!(reported(cloud_credential_host_path, &paths), paths[..8]);
         assert_findings(
             cloud_credential_host_path,
             host_paths(&["/root/.aws"]),

@@ -6,7 +6,7 @@
 
 use palisade_policy_sdk::{Finding, Resource, RuleDef, Severity, Value};
 
-use super::{CATEGORY, Inherit, each_container, each_subject, lookup};
+use super::{CATEGORY, Inherit, Visit, lookup, visit};
 use crate::settings::Settings;
 
 /// Row 33: the pod or a container sets `windowsOptions.hostProcess: true`.
@@ -17,12 +17,7 @@ pub(crate) const WINDOWS_HOST_PROCESS: RuleDef = RuleDef {
     category: CATEGORY,
     remediation: "Remove `securityContext.windowsOptions.hostProcess: true` from the pod and its containers (and \
                   `hostNetwork: true` with it).",
-    standards: &[
-        "pss:baseline/windowsHostProcess",
-        "polaris:hostProcess",
-        "kubescape:C-0211",
-        "cis:5.2.11",
-    ],
+    standards: &["pss:baseline/windowsHostProcess", "polaris:hostProcess", "kubescape:C-0211", "cis:5.2.11"],
     enabled_by_default: true,
 };
 
@@ -43,20 +38,15 @@ pub(crate) const WINDOWS_OPTIONS_SET: RuleDef = RuleDef {
 
 /// [`WINDOWS_HOST_PROCESS`].
 pub(crate) fn windows_host_process(resources: &[Resource], _: &Settings) -> Vec<Finding> {
-    each_subject(resources, |s| {
-        s.forbid(
-            &WINDOWS_HOST_PROCESS,
-            &["securityContext", "windowsOptions", "hostProcess"],
-            &Value::Bool(true),
-        )
+    visit(resources, Visit::PodsAndContainers, |s| {
+        s.forbid(&WINDOWS_HOST_PROCESS, &["securityContext", "windowsOptions", "hostProcess"], &Value::Bool(true))
     })
 }
 
 /// [`WINDOWS_OPTIONS_SET`].
 pub(crate) fn windows_options_set(resources: &[Resource], _: &Settings) -> Vec<Finding> {
-    each_container(resources, |c| {
-        let targets =
-            |tokens: &[&str]| lookup(c.pod.spec, tokens).and_then(Value::as_str) == Some("windows");
+    visit(resources, Visit::Containers, |c| {
+        let targets = |tokens: &[&str]| lookup(c.pod.spec, tokens).and_then(Value::as_str) == Some("windows");
         if !targets(&["os", "name"]) && !targets(&["nodeSelector", "kubernetes.io/os"]) {
             return Vec::new();
         }
@@ -105,11 +95,7 @@ mod tests {
                 ),
             ],
         );
-        assert_findings(
-            windows_host_process,
-            pod(json!({"containers": [{"name": "app"}]})),
-            &[],
-        );
+        assert_findings(windows_host_process, pod(json!({"containers": [{"name": "app"}]})), &[]);
     }
 
     #[test]
@@ -146,10 +132,6 @@ mod tests {
                 ),
             ],
         );
-        assert_findings(
-            windows_options_set,
-            pod(json!({"containers": [{"name": "linux"}]})),
-            &[],
-        );
+        assert_findings(windows_options_set, pod(json!({"containers": [{"name": "linux"}]})), &[]);
     }
 }

@@ -1,0 +1,171 @@
+//! End-to-end tests of the `palisade` binary: exit codes, stdout and stderr, snapshotted with
+//! insta (`INSTA_UPDATE=always cargo test` rewrites them; review the diff).
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Run palisade in `dir` with an isolated compilation cache; returns a transcript.
+fn palisade(dir: &Path, args: &[&str], stdin: Option<&str>) -> String {
+    let cache = std::env::temp_dir().join("palisade-cli-test-cache");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_palisade"))
+        .args(args)
+        .current_dir(dir)
+        .env("PALISADE_CACHE_DIR", &cache)
+        .env_remove("NO_COLOR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    if let Some(text) = stdin {
+        input.write_all(text.as_bytes()).unwrap();
+    }
+    drop(input);
+    let out = child.wait_with_output().unwrap();
+    format!(
+        "exit: {}\n--- stdout\n{}--- stderr\n{}",
+        out.status.code().map_or("signal".into(), |c| c.to_string()),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn write(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) {
+    std::fs::write(dir.join(name), bytes).unwrap();
+}
+
+const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  namespace: demo\nspec:\n  containers:\n    - name: app\n      image: nginx:1.27\n      securityContext:\n        privileged: true\n";
+
+#[test]
+fn sample_text() {
+    insta::assert_snapshot!(palisade(&repo(), &["check", "--color", "never", "examples/demo-app.yaml"], None));
+}
+
+#[test]
+fn sample_json() {
+    insta::assert_snapshot!(palisade(&repo(), &["check", "--format", "json", "examples/demo-app.yaml"], None));
+}
+
+#[test]
+fn fail_on_threshold_sets_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "pod.yaml", POD);
+    let critical = palisade(
+        dir.path(),
+        &["check", "--fail-on", "critical", "--include", "privileged-container", "pod.yaml"],
+        None,
+    );
+    assert!(critical.starts_with("exit: 1\n"), "{critical}");
+    let none = palisade(dir.path(), &["check", "--exclude", "*", "pod.yaml"], None);
+    insta::assert_snapshot!(none);
+}
+
+#[test]
+fn stdin_and_include() {
+    insta::assert_snapshot!(palisade(
+        Path::new("."),
+        &["check", "--include", "hardening/privileged-*", "-"],
+        Some(POD)
+    ));
+}
+
+#[test]
+fn rule_override_and_settings_validation() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "pod.yaml", POD);
+    let raised = palisade(
+        dir.path(),
+        &[
+            "check",
+            "--include",
+            "privileged-container",
+            "--set",
+            "hardening.rules.privileged-container=low",
+            "--format",
+            "json",
+            "pod.yaml",
+        ],
+        None,
+    );
+    assert!(raised.contains("\"severity\": \"low\""), "{raised}");
+    let unknown_rule = palisade(dir.path(), &["check", "--set", "hardening.rules.no-such-rule=on", "pod.yaml"], None);
+    let bad_setting = palisade(dir.path(), &["check", "--set", "hardening.no-such-setting=1", "pod.yaml"], None);
+    insta::assert_snapshot!(format!("{unknown_rule}\n{bad_setting}"));
+}
+
+#[test]
+fn bad_inputs_are_reported_and_the_rest_is_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "01-good.yaml", POD);
+    write(d, "02-invalid.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: x\n");
+    write(d, "03-scalar.yaml", "---\njust a string\n");
+    write(d, "04-binary.yaml", b"apiVersion: v1\n\x00\x01\x02");
+    let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..10 {
+        bomb.push_str(&format!(
+            "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n",
+            p = i - 1
+        ));
+    }
+    write(d, "05-alias-bomb.yaml", bomb);
+    let deep: String = (0..100).map(|i| format!("{}k:\n", "  ".repeat(i))).collect();
+    write(d, "06-deep.yaml", deep);
+    write(d, "07-not-utf8.yaml", b"apiVersion: v1\nkind: \xff\n");
+    write(d, "08-no-kind.yaml", "apiVersion: v1\nmetadata: {name: x}\n");
+    // A multi-gigabyte input: a sparse file, refused by size before anything is read.
+    let huge = std::fs::File::create(d.join("09-huge.yaml")).unwrap();
+    huge.set_len(3 << 30).unwrap();
+    drop(huge);
+    insta::assert_snapshot!(palisade(
+        d,
+        &["check", "--color", "never", "--include", "privileged-container", ".", "missing.yaml"],
+        None
+    ));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "pod.yaml", POD);
+    let cases = [
+        palisade(dir.path(), &["check", "--policy", "nope", "pod.yaml"], None),
+        palisade(dir.path(), &["check", "--fail-on", "severe", "pod.yaml"], None),
+        palisade(dir.path(), &["check", "--include", "[", "pod.yaml"], None),
+        palisade(dir.path(), &["check", "--policy", "pod.yaml", "pod.yaml"], None),
+        palisade(dir.path(), &["check", "-o", "pod.yaml", "pod.yaml"], None),
+    ];
+    insta::assert_snapshot!(cases.join("\n"));
+    // The input named as output is untouched.
+    assert_eq!(std::fs::read_to_string(dir.path().join("pod.yaml")).unwrap(), POD);
+}
+
+#[test]
+fn output_file_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "pod.yaml", POD);
+    let t = palisade(
+        dir.path(),
+        &["check", "--include", "privileged-container", "--format", "json", "-o", "report.json", "pod.yaml"],
+        None,
+    );
+    assert_eq!(t, "exit: 1\n--- stdout\n--- stderr\n");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["summary"]["findings"], 1);
+}
+
+#[test]
+fn policies_listing() {
+    insta::assert_snapshot!(palisade(Path::new("."), &["policies"], None));
+    let json = palisade(Path::new("."), &["policies", "--format", "json"], None);
+    let body = json.split_once("--- stdout\n").unwrap().1.split_once("--- stderr\n").unwrap().0;
+    let parsed: serde_json::Value = serde_json::from_str(body).unwrap();
+    assert_eq!(parsed[0]["name"], "hardening");
+}
