@@ -2,7 +2,7 @@
 //! handed to the engine and the report formatters.
 
 mod commands;
-mod inputs;
+pub mod inputs;
 mod output;
 pub mod pipeline;
 pub mod policy_set;

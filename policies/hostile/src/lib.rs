@@ -26,11 +26,12 @@ static META: PolicyMeta = PolicyMeta {
     settings_schema: r#"{"type": "object", "properties": {"mode": {"enum": ["ok", "loop", "alloc", "trap", "recurse", "error"]}}, "additionalProperties": false}"#,
 };
 
-#[expect(unconditional_recursion, reason = "overflowing the stack is the point")]
-fn recurse(n: u64, sink: &mut Vec<u64>) -> u64 {
-    sink.push(n);
-    let v = recurse(n + 1, sink);
-    v.wrapping_add(n)
+/// Recursion that never bottoms out in practice; each frame lives on the wasm stack.
+fn recurse(n: u64) -> u64 {
+    if n == u64::MAX {
+        return 0;
+    }
+    std::hint::black_box(recurse(n + 1)).wrapping_add(n)
 }
 
 impl Policy for Hostile {
@@ -54,10 +55,7 @@ impl Policy for Hostile {
                 }
             }
             "trap" => panic!("hostile policy traps on purpose"),
-            "recurse" => {
-                let mut sink = Vec::new();
-                Ok(vec![ANY.finding(0, "", format!("{}", recurse(0, &mut sink)))])
-            }
+            "recurse" => Ok(vec![ANY.finding(0, "", format!("{}", recurse(0)))]),
             "error" => Err("hostile policy refuses to evaluate".into()),
             _ => Ok(input
                 .resources
