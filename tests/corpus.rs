@@ -2,6 +2,8 @@
 //! parses into Kubernetes objects without an error and is evaluated by every built-in policy
 //! without an error; together they hold exactly the 2,191 objects the corpus README states.
 
+#![expect(clippy::expect_used, reason = "test set-up: a panic is a test failure")]
+
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
@@ -28,7 +30,9 @@ fn policies() -> &'static PolicySet {
 
 fn files() -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(corpus_dir())
-        .unwrap_or_else(|e| panic!("{}: {e} (the shared folder must sit beside the repository)", corpus_dir().display()))
+        .unwrap_or_else(|e| {
+            panic!("{}: {e} (the shared folder must sit beside the repository)", corpus_dir().display())
+        })
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
         .collect();
@@ -49,7 +53,8 @@ fn parse_count(path: &Path) -> Result<usize, Failed> {
 }
 
 fn evaluate(path: &Path) -> Result<(), Failed> {
-    let report = pipeline::check(policies(), &[Source::File(path.to_path_buf())], Vec::new(), &InputLimits::default(), 0);
+    let report =
+        pipeline::check(policies(), &[Source::File(path.to_path_buf())], Vec::new(), &InputLimits::default(), 0);
     match report.errors.first() {
         Some(e) => Err(format!("{e:?}").into()),
         None if report.summary.resources == 0 => Err("no objects evaluated".into()),
@@ -70,7 +75,11 @@ fn main() {
         for f in &all {
             total += parse_count(f)?;
         }
-        if total == CORPUS_OBJECTS { Ok(()) } else { Err(format!("parsed {total} objects, expected {CORPUS_OBJECTS}").into()) }
+        if total == CORPUS_OBJECTS {
+            Ok(())
+        } else {
+            Err(format!("parsed {total} objects, expected {CORPUS_OBJECTS}").into())
+        }
     }));
     for file in files {
         let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();

@@ -17,6 +17,7 @@ pub enum Source {
 
 impl Source {
     /// Display name used in findings and errors.
+    #[must_use]
     pub fn name(&self) -> Arc<str> {
         match self {
             Source::File(p) => Arc::from(p.display().to_string()),
@@ -29,6 +30,7 @@ const EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
 
 /// Expand arguments: files as given, directories into their `*.yaml|*.yml|*.json` files (sorted,
 /// hidden entries and symlinked directories skipped), `-` into stdin.
+#[must_use]
 pub fn collect(args: &[PathBuf]) -> (Vec<Source>, Vec<InputError>) {
     let mut sources = Vec::new();
     let mut errors = Vec::new();
@@ -41,7 +43,11 @@ pub fn collect(args: &[PathBuf]) -> (Vec<Source>, Vec<InputError>) {
             Ok(m) if m.is_dir() => walk(arg, &mut sources, &mut errors),
             Ok(_) => sources.push(Source::File(arg.clone())),
             Err(e) => {
-                errors.push(InputError { file: Arc::from(arg.display().to_string()), line: 1, message: io_message(&e) })
+                errors.push(InputError {
+                    file: Arc::from(arg.display().to_string()),
+                    line: 1,
+                    message: io_message(&e),
+                });
             }
         }
     }
@@ -81,7 +87,7 @@ pub fn read(source: &Source, limits: &InputLimits) -> Result<Vec<u8>, InputError
     let result = match source {
         Source::File(path) => {
             let file = std::fs::File::open(path).map_err(|e| err(io_message(&e)))?;
-            if file.metadata().map(|m| m.len()).unwrap_or(0) > limits.max_bytes {
+            if file.metadata().map_or(0, |m| m.len()) > limits.max_bytes {
                 return Err(too_large());
             }
             file.take(limits.max_bytes + 1).read_to_end(&mut buf)

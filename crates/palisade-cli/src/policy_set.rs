@@ -21,9 +21,13 @@ pub enum PolicySource {
 impl PolicySource {
     /// `hardening` is a built-in; an existing file, anything ending in `.wasm` or containing a
     /// path separator is a component file.
+    #[must_use]
     pub fn parse(arg: &str) -> Self {
         let path = std::path::Path::new(arg);
-        if arg.ends_with(".wasm") || path.components().count() > 1 || path.is_file() {
+        if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("wasm"))
+            || path.components().count() > 1
+            || path.is_file()
+        {
             PolicySource::File(path.to_path_buf())
         } else {
             PolicySource::Builtin(arg.to_string())
@@ -163,15 +167,13 @@ fn configure(policy: Policy, mut settings: serde_json::Value, filter: &RuleFilte
     let mut rules = BTreeMap::new();
     for rule in &policy.info().rules {
         let state = match overrides.get(&rule.id) {
-            None => None,
-            Some(v) => {
-                Some(rule_override(v).with_context(|| format!("settings for policy `{name}`, rule `{}`", rule.id))?)
-            }
+            None => RuleState::Default,
+            Some(v) => rule_override(v).with_context(|| format!("settings for policy `{name}`, rule `{}`", rule.id))?,
         };
         let (mut on, severity) = match state {
-            None => (rule.enabled_by_default, rule.severity),
-            Some(None) => (false, rule.severity),
-            Some(Some(sev)) => (true, sev.unwrap_or(rule.severity)),
+            RuleState::Default => (rule.enabled_by_default, rule.severity),
+            RuleState::Off => (false, rule.severity),
+            RuleState::On(sev) => (true, sev.unwrap_or(rule.severity)),
         };
         if let Some(include) = &filter.include {
             on = RuleFilter::matches(include, &name, &rule.id);
@@ -187,15 +189,25 @@ fn configure(policy: Policy, mut settings: serde_json::Value, filter: &RuleFilte
     Ok(ConfiguredPolicy { policy, settings, rules })
 }
 
-/// `off`/`false` → `None` (disabled); `on`/`true` → `Some(None)` (on at the default severity);
-/// a severity name → `Some(Some(severity))`.
-fn rule_override(v: &serde_json::Value) -> anyhow::Result<Option<Option<Severity>>> {
+/// A rule's state from the `rules` settings.
+enum RuleState {
+    /// Not mentioned: the policy's default.
+    Default,
+    /// `off` or `false`.
+    Off,
+    /// `on` or `true` (default severity), or a severity name.
+    On(Option<Severity>),
+}
+
+fn rule_override(v: &serde_json::Value) -> anyhow::Result<RuleState> {
     match v {
-        serde_json::Value::Bool(false) => Ok(None),
-        serde_json::Value::Bool(true) => Ok(Some(None)),
-        serde_json::Value::String(s) if s == "off" => Ok(None),
-        serde_json::Value::String(s) if s == "on" => Ok(Some(None)),
-        serde_json::Value::String(s) => s.parse::<Severity>().map(|sev| Some(Some(sev))).map_err(anyhow::Error::msg),
+        serde_json::Value::Bool(false) => Ok(RuleState::Off),
+        serde_json::Value::Bool(true) => Ok(RuleState::On(None)),
+        serde_json::Value::String(s) if s == "off" => Ok(RuleState::Off),
+        serde_json::Value::String(s) if s == "on" => Ok(RuleState::On(None)),
+        serde_json::Value::String(s) => {
+            s.parse::<Severity>().map(|sev| RuleState::On(Some(sev))).map_err(anyhow::Error::msg)
+        }
         other => bail!("expected on, off or a severity, got {other}"),
     }
 }

@@ -1,6 +1,9 @@
 //! End-to-end tests of the `palisade` binary: exit codes, stdout and stderr, snapshotted with
 //! insta (`INSTA_UPDATE=always cargo test` rewrites them; review the diff).
 
+#![expect(clippy::unwrap_used, reason = "test set-up: a panic is a test failure")]
+
+use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -109,13 +112,17 @@ fn bad_inputs_are_reported_and_the_rest_is_checked() {
     write(d, "04-binary.yaml", b"apiVersion: v1\n\x00\x01\x02");
     let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
     for i in 1..10 {
-        bomb.push_str(&format!(
-            "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n",
+        let _ = writeln!(
+            bomb,
+            "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]",
             p = i - 1
-        ));
+        );
     }
     write(d, "05-alias-bomb.yaml", bomb);
-    let deep: String = (0..100).map(|i| format!("{}k:\n", "  ".repeat(i))).collect();
+    let deep: String = (0..100).fold(String::new(), |mut s, i| {
+        let _ = writeln!(s, "{}k:", "  ".repeat(i));
+        s
+    });
     write(d, "06-deep.yaml", deep);
     write(d, "07-not-utf8.yaml", b"apiVersion: v1\nkind: \xff\n");
     write(d, "08-no-kind.yaml", "apiVersion: v1\nmetadata: {name: x}\n");

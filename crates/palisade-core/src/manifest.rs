@@ -112,6 +112,7 @@ pub fn decode(file: &Arc<str>, bytes: &[u8], limits: &InputLimits) -> Result<Str
     if bytes.len() as u64 > limits.max_bytes {
         return Err(err(1, format!("input larger than the limit of {} bytes", limits.max_bytes)));
     }
+    #[expect(clippy::naive_bytecount, reason = "only on the error path")]
     let line_of = |offset: usize| -> u32 {
         u32::try_from(bytes[..offset].iter().filter(|&&b| b == b'\n').count() + 1).unwrap_or(u32::MAX)
     };

@@ -150,12 +150,6 @@ impl Report {
     /// grep-style exit code: 2 on any error, 1 on a finding at or above `fail_on`, else 0.
     #[must_use]
     pub fn exit_code(&self, fail_on: Severity) -> i32 {
-        if !self.errors.is_empty() {
-            2
-        } else if self.findings.iter().any(|f| f.severity >= fail_on) {
-            1
-        } else {
-            0
-        }
+        if self.errors.is_empty() { i32::from(self.findings.iter().any(|f| f.severity >= fail_on)) } else { 2 }
     }
 }

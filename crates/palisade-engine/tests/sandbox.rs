@@ -1,5 +1,7 @@
 //! The sandbox against hostile guests: every misbehaviour ends in a clear per-policy error.
 
+#![expect(clippy::unwrap_used, reason = "test set-up: a panic is a test failure")]
+
 use std::time::{Duration, Instant};
 
 use palisade_engine::{Engine, EngineConfig, EngineError, EvalError, Policy};
