@@ -65,7 +65,7 @@ fn check_text(set: &PolicySet, name: &Arc<str>, text: &str, limits: &InputLimits
     if parsed.resources.is_empty() {
         return out;
     }
-    let json: Vec<String> = parsed.resources.iter().map(|r| r.json.to_string()).collect();
+    let json: Vec<String> = parsed.resources.iter().map(|r| r.json.clone()).collect();
     for configured in &set.policies {
         if configured.rules.is_empty() {
             continue;

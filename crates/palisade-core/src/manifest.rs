@@ -46,8 +46,8 @@ pub struct Resource {
     pub document: usize,
     /// The object's identity.
     pub object: ObjectRef,
-    /// The object after Kubernetes' YAML decoding.
-    pub json: serde_json::Value,
+    /// The object after Kubernetes' YAML decoding, as compact JSON text.
+    pub json: String,
     /// The chart template it was rendered from (`# Source:` comment), if known.
     pub source: Option<Arc<str>>,
     node: Arc<Node>,
@@ -156,7 +156,7 @@ pub fn parse(file: &Arc<str>, text: &str, limits: &InputLimits) -> ParsedInput {
         previous_line = root.pos.line;
         match &root.value {
             Value::Null => {}
-            Value::Map(_) => add_object(&mut out, file, number, &root, source),
+            Value::Map(_) => add_object(&mut out, file, number, root, source),
             other => out.errors.push(InputError {
                 file: file.clone(),
                 line: root.pos.line,
@@ -178,12 +178,12 @@ fn describe(v: &Value) -> &'static str {
     }
 }
 
-fn add_object(out: &mut ParsedInput, file: &Arc<str>, number: usize, node: &Node, source: Option<Arc<str>>) {
+fn add_object(out: &mut ParsedInput, file: &Arc<str>, number: usize, node: Node, source: Option<Arc<str>>) {
     let str_at = |n: &Node, key: &str| n.get(key).and_then(Node::as_str).map(str::to_string);
-    let kind = str_at(node, "kind");
-    let api_version = str_at(node, "apiVersion");
+    let kind = str_at(&node, "kind");
+    let api_version = str_at(&node, "apiVersion");
     let (Some(kind), Some(api_version)) = (kind, api_version) else {
-        let missing = if str_at(node, "kind").is_none() { "kind" } else { "apiVersion" };
+        let missing = if str_at(&node, "kind").is_none() { "kind" } else { "apiVersion" };
         out.errors.push(InputError {
             file: file.clone(),
             line: node.pos.line,
@@ -192,7 +192,9 @@ fn add_object(out: &mut ParsedInput, file: &Arc<str>, number: usize, node: &Node
         return;
     };
     if kind.ends_with("List") && matches!(node.get("items").map(|n| &n.value), Some(Value::Seq(_))) {
-        if let Some(Value::Seq(items)) = node.get("items").map(|n| &n.value) {
+        let Value::Map(entries) = node.value else { return };
+        let items = entries.into_iter().find(|e| e.key == "items").map(|e| e.value.value);
+        if let Some(Value::Seq(items)) = items {
             for item in items {
                 if matches!(item.value, Value::Map(_)) {
                     add_object(out, file, number, item, source.clone());
@@ -218,14 +220,9 @@ fn add_object(out: &mut ParsedInput, file: &Arc<str>, number: usize, node: &Node
         namespace: meta("namespace"),
         name: meta("name").or_else(|| meta("generateName")).unwrap_or_default(),
     };
-    out.resources.push(Resource {
-        file: file.clone(),
-        document: number,
-        object,
-        json: node.to_json(),
-        source,
-        node: Arc::new(node.clone()),
-    });
+    let mut json = String::new();
+    node.write_json(&mut json);
+    out.resources.push(Resource { file: file.clone(), document: number, object, json, source, node: Arc::new(node) });
 }
 
 /// `# Source: chart/templates/x.yaml` comments with their line numbers, in order.

@@ -9,6 +9,7 @@
 //! an alias bomb or a deeply nested document is an error, not an out-of-memory.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 
 use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
@@ -539,6 +540,46 @@ impl Node {
         }
     }
 
+    /// Append this value as compact JSON text (what [`Node::to_json`] would serialize to).
+    pub fn write_json(&self, out: &mut String) {
+        match &self.value {
+            Value::Null => out.push_str("null"),
+            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Value::Int(i) => {
+                let _ = write!(out, "{i}");
+            }
+            Value::Float(f) => match serde_json::Number::from_f64(*f) {
+                Some(n) => {
+                    let _ = write!(out, "{n}");
+                }
+                None => write_json_str(out, &format_float(*f)),
+            },
+            Value::Str(s) => write_json_str(out, s),
+            Value::Seq(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    item.write_json(out);
+                }
+                out.push(']');
+            }
+            Value::Map(entries) => {
+                out.push('{');
+                for (i, e) in entries.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    write_json_str(out, &e.key);
+                    out.push(':');
+                    e.value.write_json(out);
+                }
+                out.push('}');
+            }
+        }
+    }
+
     /// The mapping value under `key`, if this is a mapping that has it.
     #[must_use]
     pub fn get(&self, key: &str) -> Option<&Node> {
@@ -585,6 +626,32 @@ impl Node {
     }
 }
 
+/// A JSON string literal, escaped per RFC 8259.
+fn write_json_str(out: &mut String, s: &str) {
+    out.push('"');
+    let mut start = 0;
+    for (i, c) in s.char_indices() {
+        let escape = match c {
+            '"' => "\\\"",
+            '\\' => "\\\\",
+            '\n' => "\\n",
+            '\r' => "\\r",
+            '\t' => "\\t",
+            c if (c as u32) < 0x20 => "",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        if escape.is_empty() {
+            let _ = write!(out, "\\u{:04x}", c as u32);
+        } else {
+            out.push_str(escape);
+        }
+        start = i + c.len_utf8();
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -612,6 +679,17 @@ mod tests {
         assert_eq!(docs[0].root.as_ref().unwrap().to_json(), serde_json::json!({"1": "a", "true": "b", "x": 2}));
         assert_eq!(docs[0].ambiguities.len(), 1);
         assert_eq!(docs[0].ambiguities[0].pos, Pos { line: 4, column: 1 });
+    }
+
+    #[test]
+    fn json_text_matches_serde_json() {
+        let text = "a: \"q\\\"b\\\\\\n\\u0001é\"\nb: [1, -2.5, .inf, ~, yes]\nc: {}\n";
+        let docs = parse_stream(text, Limits::default()).unwrap();
+        let root = docs[0].root.as_ref().unwrap();
+        let mut out = String::new();
+        root.write_json(&mut out);
+        assert_eq!(out, root.to_json().to_string());
+        assert_eq!(out, r#"{"a":"q\"b\\\n\u0001é","b":[1,-2.5,"+Inf",null,true],"c":{}}"#);
     }
 
     #[test]

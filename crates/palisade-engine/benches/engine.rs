@@ -26,7 +26,7 @@ fn resources(name: &Path, text: &str) -> Vec<String> {
     palisade_core::manifest::parse(&name, text, &InputLimits::default())
         .resources
         .iter()
-        .map(|r| r.json.to_string())
+        .map(|r| r.json.clone())
         .collect()
 }
 
