@@ -9,7 +9,7 @@ use std::sync::{Arc, OnceLock};
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use palisade_cli::inputs::Source;
-use palisade_cli::pipeline;
+use palisade_cli::pipeline::{self, CheckOptions};
 use palisade_cli::policy_set::{PolicyOptions, PolicySet, engine_config};
 use palisade_core::InputLimits;
 use palisade_engine::Engine;
@@ -53,8 +53,7 @@ fn parse_count(path: &Path) -> Result<usize, Failed> {
 }
 
 fn evaluate(path: &Path) -> Result<(), Failed> {
-    let report =
-        pipeline::check(policies(), &[Source::File(path.to_path_buf())], Vec::new(), &InputLimits::default(), 0);
+    let report = pipeline::check(policies(), &[Source::File(path.to_path_buf())], Vec::new(), &CheckOptions::default());
     match report.errors.first() {
         Some(e) => Err(format!("{e:?}").into()),
         None if report.summary.resources == 0 => Err("no objects evaluated".into()),

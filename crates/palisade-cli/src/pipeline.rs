@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use palisade_core::skips::{self, SkipDecision, SkipMode, Skipped};
 use palisade_core::{ErrorEntry, Finding, InputError, InputLimits, InputWarning, Report, Resource};
 use rayon::prelude::*;
 
@@ -17,6 +18,18 @@ struct Outcome {
     findings: Vec<Finding>,
     errors: Vec<ErrorEntry>,
     warnings: Vec<InputWarning>,
+    skipped: Vec<Skipped>,
+}
+
+/// How a check runs, beyond the policies.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CheckOptions {
+    /// Input limits.
+    pub limits: InputLimits,
+    /// Which skip annotations are honoured.
+    pub skips: SkipMode,
+    /// The time policies and skip expiries are judged at (Unix seconds).
+    pub now_unix: i64,
 }
 
 fn input_error(e: InputError) -> ErrorEntry {
@@ -25,20 +38,15 @@ fn input_error(e: InputError) -> ErrorEntry {
 
 /// Check every source; `earlier` are errors found while collecting inputs.
 #[must_use]
-pub fn check(
-    set: &PolicySet,
-    sources: &[Source],
-    earlier: Vec<InputError>,
-    limits: &InputLimits,
-    now_unix: u64,
-) -> Report {
+pub fn check(set: &PolicySet, sources: &[Source], earlier: Vec<InputError>, options: &CheckOptions) -> Report {
+    let limits = &options.limits;
     let outcomes: Vec<Outcome> = sources
         .par_iter()
         .map(|source| {
             let name = source.name();
             match inputs::read(source, limits).and_then(|bytes| palisade_core::manifest::decode(&name, &bytes, limits))
             {
-                Ok(text) => check_text(set, &name, &text, limits, now_unix),
+                Ok(text) => check_text(set, &name, &text, options),
                 Err(e) => Outcome { errors: vec![input_error(e)], ..Outcome::default() },
             }
         })
@@ -49,18 +57,19 @@ pub fn check(
         total.findings.extend(o.findings);
         total.errors.extend(o.errors);
         total.warnings.extend(o.warnings);
+        total.skipped.extend(o.skipped);
     }
-    Report::new(total.resources, total.findings, total.errors, total.warnings)
+    Report::new(total.resources, total.findings, total.errors, total.warnings, total.skipped)
 }
 
 /// Check one manifest text.
-fn check_text(set: &PolicySet, name: &Arc<str>, text: &str, limits: &InputLimits, now_unix: u64) -> Outcome {
-    let parsed = palisade_core::manifest::parse(name, text, limits);
+fn check_text(set: &PolicySet, name: &Arc<str>, text: &str, options: &CheckOptions) -> Outcome {
+    let parsed = palisade_core::manifest::parse(name, text, &options.limits);
     let mut out = Outcome {
         resources: parsed.resources.len(),
         errors: parsed.errors.into_iter().map(input_error).collect(),
         warnings: parsed.warnings,
-        findings: Vec::new(),
+        ..Outcome::default()
     };
     if parsed.resources.is_empty() {
         return out;
@@ -70,11 +79,37 @@ fn check_text(set: &PolicySet, name: &Arc<str>, text: &str, limits: &InputLimits
         if configured.rules.is_empty() {
             continue;
         }
-        match configured.policy.evaluate(&json, &configured.settings, now_unix) {
+        let now = u64::try_from(options.now_unix).unwrap_or(0);
+        match configured.policy.evaluate(&json, &configured.settings, now) {
             Ok(raw) => {
                 for f in raw {
                     let Some(&severity) = configured.rules.get(&f.rule) else { continue };
-                    out.findings.push(locate(&parsed.resources[f.resource], configured.policy.name(), severity, f));
+                    let resource = &parsed.resources[f.resource];
+                    let policy = configured.policy.name();
+                    let standards = configured.policy.info().rule(&f.rule).map_or(&[][..], |r| r.standards.as_slice());
+                    match skips::decide(resource.node(), policy, &f.rule, standards, options.skips, options.now_unix) {
+                        SkipDecision::Report => out.findings.push(locate(resource, policy, severity, f)),
+                        SkipDecision::Skip { annotation, reason, expiry } => out.skipped.push(Skipped {
+                            policy: policy.to_string(),
+                            rule: f.rule,
+                            file: resource.file.to_string(),
+                            line: resource.pos().line,
+                            resource: resource.object.clone(),
+                            annotation,
+                            reason,
+                            expiry,
+                        }),
+                        SkipDecision::Expired { message } => {
+                            let pos = resource.pos();
+                            out.warnings.push(InputWarning {
+                                file: resource.file.clone(),
+                                line: pos.line,
+                                column: pos.column,
+                                message,
+                            });
+                            out.findings.push(locate(resource, policy, severity, f));
+                        }
+                    }
                 }
             }
             Err(e) => out.errors.push(ErrorEntry {

@@ -106,6 +106,28 @@ pub fn engine_config() -> EngineConfig {
 }
 
 impl PolicySet {
+    /// Metadata of every enabled rule, at its effective severity, in load order.
+    #[must_use]
+    pub fn rule_meta(&self) -> Vec<palisade_core::RuleMeta> {
+        let mut out = Vec::new();
+        for p in &self.policies {
+            for r in &p.policy.info().rules {
+                if let Some(&severity) = p.rules.get(&r.id) {
+                    out.push(palisade_core::RuleMeta {
+                        policy: p.policy.name().to_string(),
+                        id: r.id.clone(),
+                        title: r.title.clone(),
+                        severity,
+                        category: r.category.clone(),
+                        remediation: r.remediation.clone(),
+                        standards: r.standards.clone(),
+                    });
+                }
+            }
+        }
+        out
+    }
+
     /// Load and configure policies.
     pub fn load(engine: &Engine, options: &PolicyOptions) -> anyhow::Result<Self> {
         let sources = if options.sources.is_empty() {

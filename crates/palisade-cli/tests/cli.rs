@@ -176,3 +176,127 @@ fn policies_listing() {
     let parsed: serde_json::Value = serde_json::from_str(body).unwrap();
     assert_eq!(parsed[0]["name"], "hardening");
 }
+
+const RULES: [&str; 4] = ["--include", "privileged-container", "--include", "run-as-user-not-zero"];
+
+fn sample(format: &str) -> String {
+    let mut args = vec!["check", "--now", "2026-01-01T00:00:00Z", "--format", format, "examples/demo-app.yaml"];
+    args.extend(RULES);
+    palisade(&repo(), &args, None)
+}
+
+fn stdout_of(transcript: &str) -> &str {
+    transcript.split_once("--- stdout\n").unwrap().1.split_once("--- stderr\n").unwrap().0
+}
+
+#[test]
+fn sample_sarif_junit_policyreport() {
+    insta::assert_snapshot!("sarif", sample("sarif"));
+    insta::assert_snapshot!("junit", sample("junit"));
+    insta::assert_snapshot!("policyreport", sample("policyreport"));
+}
+
+/// The SARIF 2.1.0 constraints that apply to what palisade emits, transcribed from the OASIS
+/// schema (sarif-schema-2.1.0.json): required properties, enums and minimums. A subset, not the
+/// whole schema, which is not available offline here.
+const SARIF_SUBSET: &str = r#"{
+  "type": "object", "required": ["version", "runs"],
+  "properties": {
+    "version": {"const": "2.1.0"},
+    "runs": {"type": "array", "items": {
+      "type": "object", "required": ["tool"],
+      "properties": {
+        "tool": {"type": "object", "required": ["driver"], "properties": {"driver": {
+          "type": "object", "required": ["name"],
+          "properties": {"name": {"type": "string"}, "version": {"type": "string"},
+            "rules": {"type": "array", "items": {"type": "object", "required": ["id"],
+              "properties": {"id": {"type": "string"},
+                "shortDescription": {"type": "object", "required": ["text"]},
+                "fullDescription": {"type": "object", "required": ["text"]},
+                "help": {"type": "object", "required": ["text"]},
+                "defaultConfiguration": {"type": "object", "properties": {"level": {"enum": ["none", "note", "warning", "error"]}}}}}}}}}},
+        "invocations": {"type": "array", "items": {"type": "object", "required": ["executionSuccessful"]}},
+        "results": {"type": "array", "items": {
+          "type": "object", "required": ["message"],
+          "properties": {
+            "ruleId": {"type": "string"}, "ruleIndex": {"type": "integer", "minimum": -1},
+            "level": {"enum": ["none", "note", "warning", "error"]},
+            "message": {"type": "object", "anyOf": [{"required": ["text"]}, {"required": ["id"]}]},
+            "locations": {"type": "array", "items": {"type": "object", "properties": {
+              "physicalLocation": {"type": "object", "anyOf": [{"required": ["address"]}, {"required": ["artifactLocation"]}],
+                "properties": {"artifactLocation": {"type": "object", "properties": {"uri": {"type": "string", "format": "uri-reference"}}},
+                  "region": {"type": "object", "properties": {"startLine": {"type": "integer", "minimum": 1}, "startColumn": {"type": "integer", "minimum": 1}}}}},
+              "logicalLocations": {"type": "array", "items": {"type": "object"}}}}}}}}}}}
+  }
+}"#;
+
+#[test]
+fn sarif_satisfies_the_schema_constraints() {
+    let schema: serde_json::Value = serde_json::from_str(SARIF_SUBSET).unwrap();
+    let validator = jsonschema::options().should_validate_formats(true).build(&schema).unwrap();
+    let transcript = sample("sarif");
+    let doc: serde_json::Value = serde_json::from_str(stdout_of(&transcript)).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&doc).map(|e| format!("{}: {e}", e.instance_path())).collect();
+    assert_eq!(errors, Vec::<String>::new());
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2);
+    // Every result's ruleIndex points at its own rule descriptor.
+    for r in results {
+        let i = usize::try_from(r["ruleIndex"].as_u64().unwrap()).unwrap();
+        assert_eq!(doc["runs"][0]["tool"]["driver"]["rules"][i]["id"], r["ruleId"]);
+    }
+    // The validator catches a broken document.
+    let mut broken = doc.clone();
+    broken["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"] = serde_json::json!(0);
+    assert!(!validator.is_valid(&broken));
+}
+
+#[test]
+fn skip_annotations() {
+    let dir = tempfile::tempdir().unwrap();
+    let pod = |name: &str, annotations: &str| {
+        format!(
+            "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n  namespace: demo\n  annotations:\n{annotations}spec:\n  hostPID: true\n  containers:\n    - name: app\n      image: nginx:1.27\n      securityContext:\n        privileged: true\n"
+        )
+    };
+    let text = [
+        pod("native", "    palisade.dev/skip: privileged-container, hardening/host-pid\n    palisade.dev/skip-reason: node agent\n    palisade.dev/skip-expiry: 2027-01-01T00:00:00Z\n"),
+        pod("expired", "    palisade.dev/skip: '*'\n    palisade.dev/skip-expiry: 2025-01-01T00:00:00Z\n"),
+        pod("foreign", "    ignore-check.kube-linter.io/privileged-container: needs it\n    checkov.io/skip1: CKV_K8S_17=host pid\n"),
+    ]
+    .concat();
+    write(dir.path(), "pods.yaml", text);
+    let run = |mode: &str| {
+        let t = palisade(
+            dir.path(),
+            &[
+                "check",
+                "--now",
+                "2026-06-01T00:00:00Z",
+                "--format",
+                "json",
+                "--skip-annotations",
+                mode,
+                "--include",
+                "privileged-container",
+                "--include",
+                "host-pid",
+                "pods.yaml",
+            ],
+            None,
+        );
+        let doc: serde_json::Value = serde_json::from_str(stdout_of(&t)).unwrap();
+        let findings: Vec<String> = doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| format!("{} {}", f["resource"]["name"].as_str().unwrap(), f["rule"].as_str().unwrap()))
+            .collect();
+        format!(
+            "--skip-annotations {mode}\nfindings: {findings:?}\nskipped: {}\nwarnings: {}\n",
+            serde_json::to_string_pretty(&doc["skipped"]).unwrap(),
+            serde_json::to_string_pretty(&doc["warnings"]).unwrap()
+        )
+    };
+    insta::assert_snapshot!([run("native"), run("all"), run("none")].join("\n"));
+}

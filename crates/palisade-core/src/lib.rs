@@ -2,9 +2,12 @@
 //! reading), the report model, and its output formats. Builds for `wasm32` too.
 
 pub mod format;
+pub mod kinds;
 pub mod manifest;
 pub mod report;
+pub mod skips;
+pub mod time;
 pub mod yaml;
 
 pub use manifest::{InputError, InputLimits, InputWarning, ObjectRef, ParsedInput, Resource};
-pub use report::{ErrorEntry, Finding, Report, Severity, Summary};
+pub use report::{ErrorEntry, Finding, Report, RuleMeta, Severity, Summary};

@@ -60,6 +60,12 @@ impl Resource {
         self.node.locate(pointer).0
     }
 
+    /// The object's YAML tree, with positions.
+    #[must_use]
+    pub fn node(&self) -> &Node {
+        &self.node
+    }
+
     /// Where the object starts.
     #[must_use]
     pub fn pos(&self) -> Pos {

@@ -7,6 +7,7 @@ use std::str::FromStr;
 use serde::Serialize;
 
 use crate::manifest::{InputWarning, ObjectRef};
+use crate::skips::Skipped;
 
 /// How bad a finding is, lowest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
@@ -56,6 +57,25 @@ impl FromStr for Severity {
             .find(|v| v.as_str().eq_ignore_ascii_case(s))
             .ok_or_else(|| format!("unknown severity `{s}` (expected info, low, medium, high or critical)"))
     }
+}
+
+/// What a rule is, for formats that describe rules (SARIF) or group by category.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuleMeta {
+    /// Policy the rule belongs to.
+    pub policy: String,
+    /// Rule id within the policy.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Default severity.
+    pub severity: Severity,
+    /// Catalog area.
+    pub category: String,
+    /// How to fix.
+    pub remediation: String,
+    /// References to standards and other tools.
+    pub standards: Vec<String>,
 }
 
 /// One violation, located in its input.
@@ -108,6 +128,8 @@ pub struct Summary {
     pub findings: usize,
     /// Findings per severity (every severity present, zero included).
     pub by_severity: BTreeMap<Severity, usize>,
+    /// Findings skipped by annotations.
+    pub skipped: usize,
 }
 
 /// The result of one run.
@@ -119,8 +141,11 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// Inputs or policies that could not be processed.
     pub errors: Vec<ErrorEntry>,
-    /// Legal input that Kubernetes may read differently from what was meant.
+    /// Legal input that Kubernetes may read differently from what was meant, and skips that
+    /// were not honoured.
     pub warnings: Vec<InputWarning>,
+    /// Findings not reported because an annotation skipped them.
+    pub skipped: Vec<Skipped>,
     /// Totals.
     pub summary: Summary,
 }
@@ -133,18 +158,20 @@ impl Report {
         mut findings: Vec<Finding>,
         mut errors: Vec<ErrorEntry>,
         warnings: Vec<InputWarning>,
+        mut skipped: Vec<Skipped>,
     ) -> Self {
         findings.sort_by(|a, b| {
             (&a.file, a.line, a.column, &a.policy, &a.rule, &a.message)
                 .cmp(&(&b.file, b.line, b.column, &b.policy, &b.rule, &b.message))
         });
+        skipped.sort_by(|a, b| (&a.file, a.line, &a.policy, &a.rule).cmp(&(&b.file, b.line, &b.policy, &b.rule)));
         errors.sort_by(|a, b| (&a.file, a.line, &a.policy).cmp(&(&b.file, b.line, &b.policy)));
         let mut by_severity: BTreeMap<Severity, usize> = Severity::ALL.into_iter().map(|s| (s, 0)).collect();
         for f in &findings {
             *by_severity.entry(f.severity).or_default() += 1;
         }
-        let summary = Summary { resources, findings: findings.len(), by_severity };
-        Report { version: 1, findings, errors, warnings, summary }
+        let summary = Summary { resources, findings: findings.len(), by_severity, skipped: skipped.len() };
+        Report { version: 1, findings, errors, warnings, skipped, summary }
     }
 
     /// grep-style exit code: 2 on any error, 1 on a finding at or above `fail_on`, else 0.

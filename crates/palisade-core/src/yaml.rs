@@ -589,6 +589,24 @@ impl Node {
         }
     }
 
+    /// The node at an RFC 6901 JSON pointer, if it exists.
+    #[must_use]
+    pub fn at(&self, pointer: &str) -> Option<&Node> {
+        let mut node = self;
+        if pointer.is_empty() {
+            return Some(node);
+        }
+        for raw in pointer.strip_prefix('/')?.split('/') {
+            let token = raw.replace("~1", "/").replace("~0", "~");
+            node = match &node.value {
+                Value::Map(entries) => &entries.iter().find(|e| e.key == token)?.value,
+                Value::Seq(items) => items.get(token.parse::<usize>().ok()?)?,
+                _ => return None,
+            };
+        }
+        Some(node)
+    }
+
     /// The string value, if this is a string.
     #[must_use]
     pub fn as_str(&self) -> Option<&str> {

@@ -6,12 +6,14 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, bail};
 use clap::Args;
+use palisade_core::skips::SkipMode;
 use palisade_core::{InputLimits, Severity};
 use palisade_engine::Engine;
 
+use crate::inputs;
 use crate::output::{ColorChoice, Destination};
+use crate::pipeline::{self, CheckOptions};
 use crate::policy_set::{PolicyOptions, PolicySet, PolicySource, RuleFilter, engine_config};
-use crate::{inputs, pipeline};
 
 /// Check manifests against policies.
 #[derive(Debug, Args)]
@@ -46,6 +48,13 @@ pub struct CheckArgs {
     /// Colour for text output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
+    /// Which skip annotations to honour: `none`, `native` (palisade.dev/skip) or `all` (also
+    /// kube-linter, Polaris, kube-score, Checkov and Kubescape annotations).
+    #[arg(long, value_enum, value_name = "WHICH", default_value_t = SkipAnnotations::Native)]
+    skip_annotations: SkipAnnotations,
+    /// Judge as of this time (RFC 3339 or Unix seconds) instead of now.
+    #[arg(long, value_name = "TIME", value_parser = palisade_core::time::parse_time)]
+    now: Option<i64>,
     /// Largest input accepted, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = InputLimits::default().max_bytes)]
     max_input_bytes: u64,
@@ -53,8 +62,24 @@ pub struct CheckArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum Format {
+    /// Grouped by file, for people.
     Text,
+    /// One JSON document (format version 1).
     Json,
+    /// SARIF 2.1.0 (GitHub code scanning and other SAST dashboards).
+    Sarif,
+    /// JUnit XML (CI test reports).
+    Junit,
+    /// `wgpolicyk8s.io/v1alpha2` `PolicyReport` / `ClusterPolicyReport` as a `kind: List`.
+    #[value(name = "policyreport")]
+    PolicyReport,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum SkipAnnotations {
+    None,
+    Native,
+    All,
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
@@ -75,8 +100,16 @@ impl CheckArgs {
         let set = PolicySet::load(&engine, &options)?;
         let limits = InputLimits { max_bytes: self.max_input_bytes, ..InputLimits::default() };
         let (sources, errors) = inputs::collect(&self.paths);
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        let report = pipeline::check(&set, &sources, errors, &limits, now);
+        let now = self.now.unwrap_or_else(|| {
+            SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        });
+        let skips = match self.skip_annotations {
+            SkipAnnotations::None => SkipMode::None,
+            SkipAnnotations::Native => SkipMode::Native,
+            SkipAnnotations::All => SkipMode::All,
+        };
+        let options = CheckOptions { limits, skips, now_unix: now };
+        let report = pipeline::check(&set, &sources, errors, &options);
         for e in &report.errors {
             let at = match (&e.file, e.line) {
                 (Some(f), Some(l)) => format!("{f}:{l}: "),
@@ -88,6 +121,11 @@ impl CheckArgs {
         let text = match self.format {
             Format::Json => palisade_core::format::render_json(&report),
             Format::Text => palisade_core::format::render_text(&report, destination.ansi(self.color)),
+            Format::Sarif => palisade_core::format::render_sarif(&report, &set.rule_meta(), env!("CARGO_PKG_VERSION")),
+            Format::Junit => palisade_core::format::render_junit(&report),
+            Format::PolicyReport => {
+                palisade_core::format::render_policy_report(&report, &set.rule_meta(), u64::try_from(now).unwrap_or(0))
+            }
         };
         destination.write(&text)?;
         Ok(u8::try_from(report.exit_code(self.fail_on)).unwrap_or(crate::EXIT_ERROR))

@@ -62,6 +62,9 @@ pub fn render_text(report: &Report, ansi: bool) -> String {
         let _ = write!(line, " ({})", counts.join(", "));
     }
     let _ = write!(line, " in {}", plural(s.resources, "resource"));
+    if !report.skipped.is_empty() {
+        let _ = write!(line, "; {} skipped by annotation", report.skipped.len());
+    }
     if !report.errors.is_empty() {
         let _ = write!(line, "; {}", plural(report.errors.len(), "error"));
     }
