@@ -592,19 +592,8 @@ impl Node {
     /// The node at an RFC 6901 JSON pointer, if it exists.
     #[must_use]
     pub fn at(&self, pointer: &str) -> Option<&Node> {
-        let mut node = self;
-        if pointer.is_empty() {
-            return Some(node);
-        }
-        for raw in pointer.strip_prefix('/')?.split('/') {
-            let token = raw.replace("~1", "/").replace("~0", "~");
-            node = match &node.value {
-                Value::Map(entries) => &entries.iter().find(|e| e.key == token)?.value,
-                Value::Seq(items) => items.get(token.parse::<usize>().ok()?)?,
-                _ => return None,
-            };
-        }
-        Some(node)
+        let (node, _, complete) = self.walk(pointer);
+        complete.then_some(node)
     }
 
     /// The string value, if this is a string.
@@ -620,27 +609,28 @@ impl Node {
     /// the position of its key. Returns the position and whether the whole pointer resolved.
     #[must_use]
     pub fn locate(&self, pointer: &str) -> (Pos, bool) {
+        let (_, pos, complete) = self.walk(pointer);
+        (pos, complete)
+    }
+
+    /// Follow a JSON pointer as far as it resolves: the deepest node reached, its position (the
+    /// key's, for a mapping entry), and whether every token resolved.
+    fn walk(&self, pointer: &str) -> (&Node, Pos, bool) {
         let mut node = self;
         let mut pos = self.pos;
-        if pointer.is_empty() {
-            return (pos, true);
-        }
-        for raw in pointer.strip_prefix('/').unwrap_or(pointer).split('/') {
+        let Some(tokens) = pointer.strip_prefix('/') else { return (node, pos, pointer.is_empty()) };
+        for raw in tokens.split('/') {
             let token = raw.replace("~1", "/").replace("~0", "~");
             let next = match &node.value {
                 Value::Map(entries) => entries.iter().find(|e| e.key == token).map(|e| (e.key_pos, &e.value)),
                 Value::Seq(items) => token.parse::<usize>().ok().and_then(|i| items.get(i)).map(|n| (n.pos, n)),
                 _ => None,
             };
-            match next {
-                Some((p, n)) => {
-                    pos = p;
-                    node = n;
-                }
-                None => return (pos, false),
-            }
+            let Some((p, n)) = next else { return (node, pos, false) };
+            pos = p;
+            node = n;
         }
-        (pos, true)
+        (node, pos, true)
     }
 }
 
