@@ -23,7 +23,7 @@ impl Default for InputLimits {
 }
 
 /// Identity of an object, as `kubectl` would name it.
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default, serde::Serialize)]
 pub struct ObjectRef {
     /// `apiVersion`.
     #[serde(rename = "apiVersion")]
@@ -202,6 +202,9 @@ fn add_object(out: &mut ParsedInput, file: &Arc<str>, number: usize, node: Node,
         let items = entries.into_iter().find(|e| e.key == "items").map(|e| e.value.value);
         if let Some(Value::Seq(items)) = items {
             for item in items {
+                if matches!(item.value, Value::Null) {
+                    continue;
+                }
                 if matches!(item.value, Value::Map(_)) {
                     add_object(out, file, number, item, source.clone());
                 } else {
