@@ -13,7 +13,7 @@ use palisade_core::InputLimits;
 use palisade_engine::{Engine, EngineConfig};
 
 fn corpus() -> Vec<(PathBuf, String)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/bitnami");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/bitnami");
     let mut files: Vec<PathBuf> =
         std::fs::read_dir(&dir).map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect()).unwrap_or_default();
     files.sort();
