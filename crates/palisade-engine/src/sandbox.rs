@@ -5,7 +5,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use wasmtime::{Cache, CacheConfig, Config, ResourceLimiter, Store};
+use wasmtime::{
+    Cache, CacheConfig, Config, InstanceAllocationStrategy, PoolingAllocationConfig, ResourceLimiter, Store,
+};
 
 use crate::error::EngineError;
 
@@ -21,11 +23,20 @@ pub struct EngineConfig {
     pub memory_limit: usize,
     /// Wall-clock limit of one call into a policy.
     pub timeout: Duration,
+    /// Pre-allocate slots for this many concurrent evaluations (wasmtime's pooling allocator:
+    /// no mmap/munmap per evaluation); `None` allocates on demand. More concurrent evaluations
+    /// than slots fail with an error, so size it to the evaluation threads.
+    pub pooled_instances: Option<u32>,
 }
 
 impl Default for EngineConfig {
     fn default() -> Self {
-        EngineConfig { cache_dir: None, memory_limit: 512 << 20, timeout: Duration::from_secs(10) }
+        EngineConfig {
+            cache_dir: None,
+            memory_limit: 512 << 20,
+            timeout: Duration::from_secs(10),
+            pooled_instances: None,
+        }
     }
 }
 
@@ -45,6 +56,16 @@ impl Engine {
     pub fn new(config: EngineConfig) -> Result<Self, EngineError> {
         let mut wt = Config::new();
         wt.epoch_interruption(true).wasm_component_model(true).max_wasm_stack(1 << 20);
+        if let Some(slots) = config.pooled_instances {
+            let mut pool = PoolingAllocationConfig::new();
+            // A policy component holds one core instance (plus the adapter shims wit-component adds).
+            pool.total_component_instances(slots)
+                .total_core_instances(slots.saturating_mul(4))
+                .total_memories(slots)
+                .total_tables(slots.saturating_mul(2))
+                .max_memory_size(config.memory_limit);
+            wt.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        }
         if let Some(dir) = &config.cache_dir {
             let mut cache = CacheConfig::new();
             cache.with_directory(dir.clone());

@@ -8,7 +8,7 @@ use palisade_engine::{Engine, EngineConfig, EngineError, EvalError, Policy};
 use palisade_policies::fixtures::HOSTILE;
 
 fn engine(timeout: Duration, memory_limit: usize) -> Engine {
-    Engine::new(EngineConfig { cache_dir: None, memory_limit, timeout }).unwrap()
+    Engine::new(EngineConfig { cache_dir: None, memory_limit, timeout, pooled_instances: None }).unwrap()
 }
 
 fn hostile(engine: &Engine) -> Policy {
@@ -127,6 +127,30 @@ fn compiled_components_are_cached_on_disk() {
     let warm = Engine::new(config).unwrap();
     let policy = warm.load("fixture:hostile", HOSTILE).unwrap();
     assert_eq!(run(&policy, "ok").unwrap().len(), 1);
+}
+
+#[test]
+fn pooled_engine_keeps_the_limits() {
+    let engine = Engine::new(EngineConfig {
+        cache_dir: None,
+        memory_limit: 32 << 20,
+        timeout: Duration::from_millis(200),
+        pooled_instances: Some(4),
+    })
+    .unwrap();
+    let policy = hostile(&engine);
+    assert_eq!(run(&policy, "alloc").unwrap_err(), EvalError::OutOfMemory { policy: "hostile".into(), limit_mib: 32 });
+    assert_eq!(run(&policy, "loop").unwrap_err(), EvalError::Timeout { policy: "hostile".into(), millis: 200 });
+    // Slots are reused: many more evaluations than slots, four at a time.
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                for _ in 0..10 {
+                    assert_eq!(run(&policy, "ok").unwrap().len(), 1);
+                }
+            });
+        }
+    });
 }
 
 #[test]
