@@ -13,12 +13,13 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
 
 use libtest_mimic::{Arguments, Failed, Trial};
+use palisade_cli::inputs::{self, Source};
 use palisade_cli::policy_set::{PolicyOptions, PolicySet, PolicySource, engine_config};
-use palisade_core::InputLimits;
+use palisade_core::{InputLimits, manifest};
 use palisade_engine::{Engine, Policy, RawFinding};
 
 /// Number of fixture files in the shared folder; a different count means fixtures went missing.
@@ -108,20 +109,18 @@ fn fixtures() -> Vec<Fixture> {
     out
 }
 
-/// The fixture's single object as JSON.
+/// The fixture's single object as JSON, read and decoded as `palisade check` reads a file.
 fn object(path: &Path) -> Result<String, Failed> {
-    let name: Arc<str> = Arc::from(path.display().to_string());
+    let source = Source::File(path.to_path_buf());
     let limits = InputLimits::default();
-    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
-    let text = palisade_core::manifest::decode(&name, &bytes, &limits).map_err(|e| e.to_string())?;
-    let parsed = palisade_core::manifest::parse(&name, &text, &limits);
-    if let Some(e) = parsed.errors.first() {
-        return Err(e.to_string().into());
-    }
-    let mut resources = parsed.resources.into_iter();
-    match (resources.next(), resources.next()) {
-        (Some(resource), None) => Ok(resource.json),
-        _ => Err("expected exactly one object".into()),
+    let text = inputs::read(&source, &limits)
+        .and_then(|bytes| manifest::decode(&source.name(), &bytes, &limits))
+        .map_err(|e| e.to_string())?;
+    let parsed = manifest::parse(&source.name(), &text, &limits);
+    match (parsed.errors.first(), parsed.resources.as_slice()) {
+        (Some(e), _) => Err(e.to_string().into()),
+        (None, [resource]) => Ok(resource.json.clone()),
+        (None, other) => Err(format!("expected exactly one object, found {}", other.len()).into()),
     }
 }
 

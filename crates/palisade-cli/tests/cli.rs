@@ -300,3 +300,37 @@ fn skip_annotations() {
     };
     insta::assert_snapshot!([run("native"), run("all"), run("none")].join("\n"));
 }
+
+#[test]
+fn hostile_policy_component_is_contained() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "pod.yaml", POD);
+    write(dir.path(), "hostile.wasm", palisade_policies::fixtures::HOSTILE);
+    let common = [
+        "check",
+        "--color",
+        "never",
+        "--policy",
+        "hostile.wasm",
+        "--policy",
+        "hardening",
+        "--include",
+        "privileged-container",
+        "--include",
+        "hostile/*",
+    ];
+    let mut out = Vec::new();
+    for (mode, extra) in [
+        ("loop", ["--policy-timeout", "300"]),
+        ("alloc", ["--policy-memory", "16"]),
+        ("trap", ["--policy-memory", "64"]),
+    ] {
+        let mut args: Vec<&str> = common.to_vec();
+        let set = format!("hostile.mode={mode}");
+        args.extend(["--set", &set]);
+        args.extend(extra);
+        args.push("pod.yaml");
+        out.push(palisade(dir.path(), &args, None));
+    }
+    insta::assert_snapshot!(out.join("\n"));
+}

@@ -12,8 +12,10 @@ pub struct Builtin {
 }
 
 /// Every built-in policy, in a stable order.
-pub const BUILTIN: &[Builtin] =
-    &[Builtin { name: "hardening", wasm: include_bytes!(concat!(env!("OUT_DIR"), "/hardening.wasm")) }];
+pub const BUILTIN: &[Builtin] = &[
+    Builtin { name: "hardening", wasm: include_bytes!(concat!(env!("OUT_DIR"), "/hardening.wasm")) },
+    Builtin { name: "pod-security", wasm: include_bytes!(concat!(env!("OUT_DIR"), "/pod-security.wasm")) },
+];
 
 /// The built-in policy called `name`.
 #[must_use]

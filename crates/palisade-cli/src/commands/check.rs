@@ -2,13 +2,13 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, bail};
 use clap::Args;
 use palisade_core::skips::SkipMode;
 use palisade_core::{InputLimits, Severity};
-use palisade_engine::Engine;
+use palisade_engine::{Engine, EngineConfig};
 
 use crate::inputs;
 use crate::output::{ColorChoice, Destination};
@@ -55,6 +55,12 @@ pub struct CheckArgs {
     /// Judge as of this time (RFC 3339 or Unix seconds) instead of now.
     #[arg(long, value_name = "TIME", value_parser = palisade_core::time::parse_time)]
     now: Option<i64>,
+    /// Wall-clock limit of one policy evaluation, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 10_000)]
+    policy_timeout: u64,
+    /// Memory limit of one policy evaluation, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 512)]
+    policy_memory: usize,
     /// Largest input accepted, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = InputLimits::default().max_bytes)]
     max_input_bytes: u64,
@@ -96,7 +102,11 @@ impl CheckArgs {
             settings: self.settings()?,
             filter: RuleFilter::new(&self.include, &self.exclude)?,
         };
-        let engine = Engine::new(engine_config())?;
+        let engine = Engine::new(EngineConfig {
+            timeout: Duration::from_millis(self.policy_timeout),
+            memory_limit: self.policy_memory.saturating_mul(1 << 20),
+            ..engine_config()
+        })?;
         let set = PolicySet::load(&engine, &options)?;
         let limits = InputLimits { max_bytes: self.max_input_bytes, ..InputLimits::default() };
         let (sources, errors) = inputs::collect(&self.paths);
