@@ -334,3 +334,30 @@ fn hostile_policy_component_is_contained() {
     }
     insta::assert_snapshot!(out.join("\n"));
 }
+
+#[test]
+fn pod_security_level_and_version() {
+    let args = |level: &str, version: &str| {
+        let level = format!("pod-security.level={level}");
+        let version = format!("pod-security.version={version}");
+        palisade(
+            &repo(),
+            &[
+                "check",
+                "--color",
+                "never",
+                "--policy",
+                "pod-security",
+                "--set",
+                &level,
+                "--set",
+                &version,
+                "examples/demo-app.yaml",
+            ],
+            None,
+        )
+    };
+    insta::assert_snapshot!(
+        [args("restricted", "v1.30"), args("baseline", "latest"), args("restricted", "v9.9")].join("\n")
+    );
+}
