@@ -7,18 +7,12 @@
 
 use palisade_policy_sdk::{Finding, Input, Policy, PolicyMeta, Resource, RuleDef, export_policy};
 
-mod index;
-mod objects;
 mod pod_security;
-mod quantity;
-mod rbac;
-mod selector;
 mod settings;
 #[cfg(test)]
 mod testing;
 
 use pod_security::{capabilities, cluster, host, misc, privilege, profiles, users, volumes, windows};
-use rbac::{accounts, bindings, escalation, grants};
 use settings::Settings;
 
 /// A rule's check: findings over the whole resource set.
@@ -84,37 +78,6 @@ pub(crate) const RULES: &[Rule] = &[
     Rule::new(cluster::NAMESPACE_PSS_ENFORCE_LABEL, cluster::namespace_pss_enforce_label),
     Rule::new(misc::HARDENED_RUNTIME_CLASS, misc::hardened_runtime_class),
     Rule::new(cluster::SCC_PRIVILEGED, cluster::scc_privileged),
-    Rule::new(accounts::AUTOMOUNT_SERVICE_ACCOUNT_TOKEN, accounts::automount_service_account_token),
-    Rule::new(accounts::DEFAULT_SERVICE_ACCOUNT_AUTOMOUNT, accounts::default_service_account_automount),
-    Rule::new(accounts::DEFAULT_SERVICE_ACCOUNT_USED, accounts::default_service_account_used),
-    Rule::new(bindings::DEFAULT_SERVICE_ACCOUNT_BOUND, bindings::default_service_account_bound),
-    Rule::new(accounts::DEPRECATED_SERVICE_ACCOUNT_FIELD, accounts::deprecated_service_account_field),
-    Rule::new(accounts::NON_EXISTENT_SERVICE_ACCOUNT, accounts::non_existent_service_account),
-    Rule::new(escalation::WILDCARD_IN_RULES, escalation::wildcard_in_rules),
-    Rule::new(bindings::CLUSTER_ADMIN_BINDING, bindings::cluster_admin_binding),
-    Rule::new(bindings::BINDING_TO_WILDCARD_ROLE, bindings::binding_to_wildcard_role),
-    Rule::new(grants::ROLE_PODS_EXEC_ATTACH, grants::role_pods_exec_attach),
-    Rule::new(bindings::BINDING_PODS_EXEC_ATTACH, bindings::binding_pods_exec_attach),
-    Rule::new(grants::NODES_PROXY_ACCESS, grants::nodes_proxy_access),
-    Rule::new(grants::SECRETS_READ_RULE, grants::secrets_read),
-    Rule::new(grants::SECRETS_WITHOUT_RESOURCE_NAMES, grants::secrets_without_resource_names),
-    Rule::new(grants::CREATE_PODS_RULE, grants::create_pods),
-    Rule::new(escalation::BIND_ESCALATE, escalation::bind_escalate),
-    Rule::new(escalation::IMPERSONATE, escalation::impersonate),
-    Rule::new(escalation::ADMISSION_WEBHOOK_CONTROL, escalation::admission_webhook_control),
-    Rule::new(escalation::CSR_APPROVE, escalation::csr_approve),
-    Rule::new(escalation::SERVICEACCOUNT_TOKEN_CREATE, escalation::serviceaccount_token_create),
-    Rule::new(escalation::PERSISTENTVOLUME_CREATE, escalation::persistentvolume_create),
-    Rule::new(escalation::SERVICES_STATUS_MODIFY, escalation::services_status_modify),
-    Rule::new(grants::DELETE_CAPABILITIES, grants::delete_capabilities),
-    Rule::new(grants::DELETE_EVENTS_RULE, grants::delete_events),
-    Rule::new(grants::KUBE_SYSTEM_CONFIGMAP_UPDATE, grants::kube_system_configmap_update),
-    Rule::new(grants::PORTFORWARD, grants::portforward),
-    Rule::new(bindings::ANONYMOUS_SUBJECT_BINDING, bindings::anonymous_subject_binding),
-    Rule::new(accounts::DASHBOARD_SERVICE_ACCOUNT_ACCESS, accounts::dashboard_service_account_access),
-    Rule::new(accounts::WORKLOAD_SA_PRIVILEGED_RBAC, accounts::workload_sa_privileged_rbac),
-    Rule::new(bindings::CLUSTER_SCOPE_RBAC_IN_CHART, bindings::cluster_scope_rbac_in_chart),
-    Rule::new(escalation::ROLE_VERBS_ALLOWLIST, escalation::role_verbs_allowlist),
 ];
 
 /// The definitions of [`RULES`], for [`PolicyMeta`].

@@ -22,23 +22,6 @@ pub(crate) fn deployment(spec: Value) -> Value {
     with(doc, "/spec/template/spec", spec)
 }
 
-/// An object of `kind` (`apiVersion` `api_version`) named `name`, with the top-level `fields` (and
-/// `metadata` entries) merged in.
-pub(crate) fn object(api_version: &str, kind: &str, name: &str, fields: Value) -> Value {
-    let mut doc = json!({"apiVersion": api_version, "kind": kind, "metadata": {"name": name}});
-    for (key, value) in fields.as_object().cloned().unwrap_or_default() {
-        match (key.as_str(), value) {
-            ("metadata", Value::Object(meta)) => {
-                for (k, v) in meta {
-                    doc["metadata"][k] = v;
-                }
-            }
-            (_, value) => doc[key] = value,
-        }
-    }
-    doc
-}
-
 /// `doc` with `value` moved in at `pointer`, whose parent must exist.
 fn with(mut doc: Value, pointer: &str, value: Value) -> Value {
     let (parent, field) = pointer.rsplit_once('/').unwrap();
