@@ -115,15 +115,7 @@ impl PolicySet {
         for p in &self.policies {
             for r in &p.policy.info().rules {
                 if let Some(&severity) = p.rules.get(&r.id) {
-                    out.push(palisade_core::RuleMeta {
-                        policy: p.policy.name().to_string(),
-                        id: r.id.clone(),
-                        title: r.title.clone(),
-                        severity,
-                        category: r.category.clone(),
-                        remediation: r.remediation.clone(),
-                        standards: r.standards.clone(),
-                    });
+                    out.push(palisade_core::RuleMeta { severity, ..r.clone() });
                 }
             }
         }

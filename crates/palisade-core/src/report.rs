@@ -59,7 +59,8 @@ impl FromStr for Severity {
     }
 }
 
-/// What a rule is, for formats that describe rules (SARIF) or group by category.
+/// What a rule is: as a policy describes it, and for formats that describe rules (SARIF) or
+/// group by category.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RuleMeta {
     /// Policy the rule belongs to.
@@ -76,6 +77,8 @@ pub struct RuleMeta {
     pub remediation: String,
     /// References to standards and other tools.
     pub standards: Vec<String>,
+    /// On unless opted out.
+    pub enabled_by_default: bool,
 }
 
 /// One violation, located in its input.

@@ -1,28 +1,9 @@
 //! Host-side description of a policy, converted from the guest's `policy-info`.
 
-use palisade_core::Severity;
+use palisade_core::{RuleMeta, Severity};
 use serde::Serialize;
 
 use crate::bindings::types;
-
-/// One rule of a policy.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RuleInfo {
-    /// Id, unique within the policy.
-    pub id: String,
-    /// Title.
-    pub title: String,
-    /// Default severity.
-    pub severity: Severity,
-    /// Catalog area.
-    pub category: String,
-    /// How to fix.
-    pub remediation: String,
-    /// References to standards and other tools.
-    pub standards: Vec<String>,
-    /// On unless opted out.
-    pub enabled_by_default: bool,
-}
 
 /// What a policy says about itself.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -34,7 +15,7 @@ pub struct PolicyInfo {
     /// One line.
     pub description: String,
     /// Rules.
-    pub rules: Vec<RuleInfo>,
+    pub rules: Vec<RuleMeta>,
     /// JSON Schema of the settings.
     pub settings_schema: serde_json::Value,
 }
@@ -42,7 +23,7 @@ pub struct PolicyInfo {
 impl PolicyInfo {
     /// The rule with this id.
     #[must_use]
-    pub fn rule(&self, id: &str) -> Option<&RuleInfo> {
+    pub fn rule(&self, id: &str) -> Option<&RuleMeta> {
         self.rules.iter().find(|r| r.id == id)
     }
 }
@@ -70,23 +51,19 @@ pub(crate) fn convert(raw: types::PolicyInfo) -> Result<PolicyInfo, String> {
     }
     let settings_schema =
         serde_json::from_str(&raw.settings_schema).map_err(|e| format!("settings schema is not JSON: {e}"))?;
-    Ok(PolicyInfo {
-        name: raw.name,
-        version: raw.version,
-        description: raw.description,
-        rules: raw
-            .rules
-            .into_iter()
-            .map(|r| RuleInfo {
-                id: r.id,
-                title: r.title,
-                severity: severity(r.severity),
-                category: r.category,
-                remediation: r.remediation,
-                standards: r.standards,
-                enabled_by_default: r.enabled_by_default,
-            })
-            .collect(),
-        settings_schema,
-    })
+    let rules = raw
+        .rules
+        .into_iter()
+        .map(|r| RuleMeta {
+            policy: raw.name.clone(),
+            id: r.id,
+            title: r.title,
+            severity: severity(r.severity),
+            category: r.category,
+            remediation: r.remediation,
+            standards: r.standards,
+            enabled_by_default: r.enabled_by_default,
+        })
+        .collect();
+    Ok(PolicyInfo { name: raw.name, version: raw.version, description: raw.description, rules, settings_schema })
 }

@@ -14,6 +14,6 @@ mod sandbox;
 mod settings;
 
 pub use error::{EngineError, EvalError};
-pub use info::{PolicyInfo, RuleInfo};
+pub use info::PolicyInfo;
 pub use policy::{Policy, RawFinding};
 pub use sandbox::{Engine, EngineConfig};
