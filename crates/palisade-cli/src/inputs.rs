@@ -40,7 +40,19 @@ pub fn collect(args: &[PathBuf]) -> (Vec<Source>, Vec<InputError>) {
             continue;
         }
         match std::fs::metadata(arg) {
-            Ok(m) if m.is_dir() => walk(arg, &mut sources, &mut errors),
+            Ok(m) if m.is_dir() => {
+                let before = sources.len();
+                // `./x.yaml` reads better as `x.yaml`.
+                let root = if arg.as_os_str() == "." { Path::new("") } else { arg.as_path() };
+                walk(arg, root, &mut sources, &mut errors);
+                if sources.len() == before {
+                    errors.push(InputError {
+                        file: Arc::from(arg.display().to_string()),
+                        line: 1,
+                        message: "no *.yaml, *.yml or *.json files in this directory".into(),
+                    });
+                }
+            }
             Ok(_) => sources.push(Source::File(arg.clone())),
             Err(e) => {
                 errors.push(InputError {
@@ -54,7 +66,8 @@ pub fn collect(args: &[PathBuf]) -> (Vec<Source>, Vec<InputError>) {
     (sources, errors)
 }
 
-fn walk(dir: &Path, sources: &mut Vec<Source>, errors: &mut Vec<InputError>) {
+/// Files below `dir`, named relative to `display_root` joined with their path below `dir`.
+fn walk(dir: &Path, display_root: &Path, sources: &mut Vec<Source>, errors: &mut Vec<InputError>) {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) => {
@@ -62,18 +75,19 @@ fn walk(dir: &Path, sources: &mut Vec<Source>, errors: &mut Vec<InputError>) {
             return;
         }
     };
-    let mut paths: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
-    paths.sort();
-    for path in paths {
-        let hidden = path.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'));
-        let Ok(meta) = std::fs::symlink_metadata(&path) else { continue };
-        if hidden {
+    let mut names: Vec<std::ffi::OsString> = entries.filter_map(Result::ok).map(|e| e.file_name()).collect();
+    names.sort();
+    for name in names {
+        if name.to_string_lossy().starts_with('.') {
             continue;
         }
+        let path = dir.join(&name);
+        let shown = display_root.join(&name);
+        let Ok(meta) = std::fs::symlink_metadata(&path) else { continue };
         if meta.is_dir() {
-            walk(&path, sources, errors);
+            walk(&path, &shown, sources, errors);
         } else if path.extension().is_some_and(|e| EXTENSIONS.iter().any(|x| e.eq_ignore_ascii_case(x))) {
-            sources.push(Source::File(path));
+            sources.push(Source::File(shown));
         }
     }
 }

@@ -130,9 +130,10 @@ fn bad_inputs_are_reported_and_the_rest_is_checked() {
     let huge = std::fs::File::create(d.join("09-huge.yaml")).unwrap();
     huge.set_len(3 << 30).unwrap();
     drop(huge);
+    std::fs::create_dir(d.join("empty-dir")).unwrap();
     insta::assert_snapshot!(palisade(
         d,
-        &["check", "--color", "never", "--include", "privileged-container", ".", "missing.yaml"],
+        &["check", "--color", "never", "--include", "privileged-container", ".", "missing.yaml", "empty-dir"],
         None
     ));
 }
