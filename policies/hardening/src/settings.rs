@@ -7,8 +7,10 @@
 use palisade_policy_sdk::Value;
 use serde::Deserialize;
 
+use crate::quantity::Written;
+
 /// JSON Schema (draft 2020-12) of the settings object.
-pub(crate) const SCHEMA: &str = r#"{
+pub(crate) const SCHEMA: &str = r##"{
   "$schema": "https://json-schema.org/draft/2020-12/schema",
   "title": "hardening policy settings",
   "type": "object",
@@ -51,9 +53,111 @@ pub(crate) const SCHEMA: &str = r#"{
       "items": {"type": "string", "minLength": 1},
       "uniqueItems": true,
       "default": ["gvisor"]
+    },
+    "allowedRegistries": {
+      "description": "Image prefixes that `image-registry-allowlist` accepts, matched at a path boundary against the fully qualified image name (`docker.io/bitnami` accepts `bitnami/redis`, `registry.k8s.io` every image of that registry). An empty list turns the rule off.",
+      "type": "array",
+      "items": {"type": "string", "minLength": 1},
+      "uniqueItems": true,
+      "default": []
+    },
+    "deniedRegistries": {
+      "description": "Image prefixes that `image-registry-denylist` reports, matched like `allowedRegistries`. An empty list turns the rule off.",
+      "type": "array",
+      "items": {"type": "string", "minLength": 1},
+      "uniqueItems": true,
+      "default": []
+    },
+    "requiredLabels": {
+      "description": "Label keys that `required-labels` requires on every workload.",
+      "type": "array",
+      "items": {"type": "string", "minLength": 1},
+      "uniqueItems": true,
+      "default": ["owner"]
+    },
+    "requiredAnnotations": {
+      "description": "Annotation keys that `required-annotations` requires, with a non-empty value, on every workload; an annotation named `email` must also hold an e-mail address.",
+      "type": "array",
+      "items": {"type": "string", "minLength": 1},
+      "uniqueItems": true,
+      "default": ["email"]
+    },
+    "resourceRanges": {
+      "description": "Bounds that `resources-within-bounds` enforces on container CPU and memory requests and limits, as Kubernetes quantities (`250m`, `0.5`, `512Mi`, `1Gi`, `1e9`). Unset bounds are not checked.",
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {
+        "cpuRequestMin": {"$ref": "#/$defs/quantity"},
+        "cpuRequestMax": {"$ref": "#/$defs/quantity"},
+        "cpuLimitMin": {"$ref": "#/$defs/quantity"},
+        "cpuLimitMax": {"$ref": "#/$defs/quantity"},
+        "memoryRequestMin": {"$ref": "#/$defs/quantity"},
+        "memoryRequestMax": {"$ref": "#/$defs/quantity"},
+        "memoryLimitMin": {"$ref": "#/$defs/quantity"},
+        "memoryLimitMax": {"$ref": "#/$defs/quantity"}
+      },
+      "default": {}
+    },
+    "minReplicas": {
+      "description": "Fewest `spec.replicas` that `replicas-minimum` accepts on a Deployment (kube-score 2, kube-linter 3).",
+      "type": "integer",
+      "minimum": 1,
+      "default": 2
+    },
+    "hpaMinReplicas": {
+      "description": "Lowest HorizontalPodAutoscaler `spec.minReplicas` that `hpa-min-replicas` accepts (Polaris and kube-score 2, kube-linter 3).",
+      "type": "integer",
+      "minimum": 1,
+      "default": 2
+    },
+    "sensitiveKeyPatterns": {
+      "description": "Names of environment variables (`env-literal-secret`) and ConfigMap keys (`configmap-sensitive-content`) that hold credentials: case-insensitive glob patterns matched against the whole name, where `*` matches any run of characters.",
+      "type": "array",
+      "items": {"type": "string", "minLength": 1},
+      "uniqueItems": true,
+      "default": ["*password*", "*passwd*", "*secret*", "*token*", "*apikey*", "*api_key*", "*api-key*", "*accesskey*", "*access_key*", "*privatekey*", "*private_key*", "*credential*", "*bearer*"]
+    },
+    "forbiddenServiceTypes": {
+      "description": "Service types that `service-type-forbidden` reports (kube-score: NodePort; kube-linter also LoadBalancer).",
+      "type": "array",
+      "items": {"enum": ["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"]},
+      "uniqueItems": true,
+      "default": ["NodePort"]
+    },
+    "acceptedPriorityClasses": {
+      "description": "PriorityClass names that `priority-class` accepts in `priorityClassName`. An empty list accepts any name, and the rule only requires one to be set.",
+      "type": "array",
+      "items": {"type": "string", "minLength": 1},
+      "uniqueItems": true,
+      "default": []
+    },
+    "roleVerbsAllowlist": {
+      "description": "Verbs that `role-verbs-allowlist` accepts in Role and ClusterRole rules (default: read-only).",
+      "type": "array",
+      "items": {"type": "string", "minLength": 1},
+      "uniqueItems": true,
+      "default": ["get", "list", "watch"]
+    },
+    "dnsConfigOptions": {
+      "description": "Entries that `dns-config-options` requires in a pod's `dnsConfig.options` (kube-linter: `ndots: 2`); an entry without `value` only requires the option name.",
+      "type": "array",
+      "items": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["name"],
+        "properties": {"name": {"type": "string", "minLength": 1}, "value": {"type": "string"}}
+      },
+      "default": [{"name": "ndots", "value": "2"}]
+    }
+  },
+  "$defs": {
+    "quantity": {
+      "description": "A Kubernetes quantity.",
+      "type": ["string", "number"],
+      "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([numkMGTPE]|[KMGTPE]i|[eE][+-]?[0-9]+)?$"
     }
   }
-}"#;
+}"##;
 
 /// A Pod Security Standards level a Namespace may enforce.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
@@ -89,6 +193,40 @@ pub(crate) struct Settings {
     pub(crate) min_run_as_group: i64,
     pub(crate) namespace_enforce_level: PssLevel,
     pub(crate) hardened_runtime_classes: Vec<String>,
+    pub(crate) allowed_registries: Vec<String>,
+    pub(crate) denied_registries: Vec<String>,
+    pub(crate) required_labels: Vec<String>,
+    pub(crate) required_annotations: Vec<String>,
+    pub(crate) resource_ranges: ResourceRanges,
+    pub(crate) min_replicas: u32,
+    pub(crate) hpa_min_replicas: u32,
+    pub(crate) sensitive_key_patterns: Vec<String>,
+    pub(crate) forbidden_service_types: Vec<String>,
+    pub(crate) accepted_priority_classes: Vec<String>,
+    pub(crate) role_verbs_allowlist: Vec<String>,
+    pub(crate) dns_config_options: Vec<DnsOption>,
+}
+
+/// Bounds on container CPU and memory (setting `resourceRanges`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct ResourceRanges {
+    pub(crate) cpu_request_min: Option<Written>,
+    pub(crate) cpu_request_max: Option<Written>,
+    pub(crate) cpu_limit_min: Option<Written>,
+    pub(crate) cpu_limit_max: Option<Written>,
+    pub(crate) memory_request_min: Option<Written>,
+    pub(crate) memory_request_max: Option<Written>,
+    pub(crate) memory_limit_min: Option<Written>,
+    pub(crate) memory_limit_max: Option<Written>,
+}
+
+/// A required `dnsConfig.options` entry (setting `dnsConfigOptions`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DnsOption {
+    pub(crate) name: String,
+    pub(crate) value: Option<String>,
 }
 
 impl Default for Settings {
@@ -115,6 +253,32 @@ impl Default for Settings {
             min_run_as_group: 10_000,
             namespace_enforce_level: PssLevel::Baseline,
             hardened_runtime_classes: names(&["gvisor"]),
+            allowed_registries: Vec::new(),
+            denied_registries: Vec::new(),
+            required_labels: names(&["owner"]),
+            required_annotations: names(&["email"]),
+            resource_ranges: ResourceRanges::default(),
+            min_replicas: 2,
+            hpa_min_replicas: 2,
+            sensitive_key_patterns: names(&[
+                "*password*",
+                "*passwd*",
+                "*secret*",
+                "*token*",
+                "*apikey*",
+                "*api_key*",
+                "*api-key*",
+                "*accesskey*",
+                "*access_key*",
+                "*privatekey*",
+                "*private_key*",
+                "*credential*",
+                "*bearer*",
+            ]),
+            forbidden_service_types: names(&["NodePort"]),
+            accepted_priority_classes: Vec::new(),
+            role_verbs_allowlist: names(&["get", "list", "watch"]),
+            dns_config_options: vec![DnsOption { name: "ndots".into(), value: Some("2".into()) }],
         }
     }
 }
@@ -132,6 +296,7 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::quantity::Quantity;
     use palisade_policy_sdk::json;
 
     fn schema() -> Value {
@@ -144,7 +309,7 @@ mod tests {
         assert_eq!(schema["$schema"], json!("https://json-schema.org/draft/2020-12/schema"));
         assert_eq!(schema["additionalProperties"], json!(false));
         let properties = schema["properties"].as_object().unwrap();
-        assert_eq!(properties.len(), 6);
+        assert_eq!(properties.len(), 18);
         for (name, property) in properties {
             let description = property["description"].as_str().unwrap_or_default();
             assert!(!description.is_empty(), "{name} has no description");
@@ -171,8 +336,21 @@ mod tests {
             "minRunAsUser": 1000,
             "minRunAsGroup": 2000,
             "namespaceEnforceLevel": "restricted",
-            "hardenedRuntimeClasses": ["kata"]
+            "hardenedRuntimeClasses": ["kata"],
+            "allowedRegistries": ["registry.example.com"],
+            "deniedRegistries": ["docker.io"],
+            "requiredLabels": ["team"],
+            "requiredAnnotations": [],
+            "resourceRanges": {"cpuLimitMax": "2", "memoryRequestMin": "64Mi"},
+            "minReplicas": 3,
+            "hpaMinReplicas": 3,
+            "sensitiveKeyPatterns": ["*pin*"],
+            "forbiddenServiceTypes": ["NodePort", "LoadBalancer"],
+            "acceptedPriorityClasses": ["high"],
+            "roleVerbsAllowlist": ["get"],
+            "dnsConfigOptions": [{"name": "single-request-reopen"}]
         }));
+        let quantity = |text: &str| Written { text: text.into(), value: Quantity::parse(text).unwrap() };
         assert_eq!(
             parsed,
             Ok(Settings {
@@ -182,13 +360,36 @@ mod tests {
                 min_run_as_group: 2000,
                 namespace_enforce_level: PssLevel::Restricted,
                 hardened_runtime_classes: vec!["kata".into()],
+                allowed_registries: vec!["registry.example.com".into()],
+                denied_registries: vec!["docker.io".into()],
+                required_labels: vec!["team".into()],
+                required_annotations: Vec::new(),
+                resource_ranges: ResourceRanges {
+                    cpu_limit_max: Some(quantity("2")),
+                    memory_request_min: Some(quantity("64Mi")),
+                    ..ResourceRanges::default()
+                },
+                min_replicas: 3,
+                hpa_min_replicas: 3,
+                sensitive_key_patterns: vec!["*pin*".into()],
+                forbidden_service_types: vec!["NodePort".into(), "LoadBalancer".into()],
+                accepted_priority_classes: vec!["high".into()],
+                role_verbs_allowlist: vec!["get".into()],
+                dns_config_options: vec![DnsOption { name: "single-request-reopen".into(), value: None }],
             })
         );
         assert_eq!(
             Settings::parse(&json!({"mode": "x"})),
             Err("invalid settings: unknown field `mode`, expected one of `allowedCapabilities`, `dangerousCapabilities`, \
-                 `minRunAsUser`, `minRunAsGroup`, `namespaceEnforceLevel`, `hardenedRuntimeClasses`"
+                 `minRunAsUser`, `minRunAsGroup`, `namespaceEnforceLevel`, `hardenedRuntimeClasses`, `allowedRegistries`, \
+                 `deniedRegistries`, `requiredLabels`, `requiredAnnotations`, `resourceRanges`, `minReplicas`, \
+                 `hpaMinReplicas`, `sensitiveKeyPatterns`, `forbiddenServiceTypes`, `acceptedPriorityClasses`, \
+                 `roleVerbsAllowlist`, `dnsConfigOptions`"
                 .to_string())
+        );
+        assert_eq!(
+            Settings::parse(&json!({"resourceRanges": {"cpuLimitMax": "two"}})),
+            Err("invalid settings: invalid quantity `two`".to_string())
         );
     }
 

@@ -22,6 +22,45 @@ pub(crate) fn deployment(spec: Value) -> Value {
     with(doc, "/spec/template/spec", spec)
 }
 
+/// An object of `kind` (`apiVersion` `api_version`) named `name`, with the top-level `fields` (and
+/// `metadata` entries) merged in.
+pub(crate) fn object(api_version: &str, kind: &str, name: &str, fields: Value) -> Value {
+    let mut doc = json!({"apiVersion": api_version, "kind": kind, "metadata": {"name": name}});
+    let Value::Object(fields) = fields else {
+        return doc;
+    };
+    for (key, value) in fields {
+        match (key.as_str(), value) {
+            ("metadata", Value::Object(meta)) => {
+                for (k, v) in meta {
+                    doc["metadata"][k] = v;
+                }
+            }
+            (_, value) => doc[key] = value,
+        }
+    }
+    doc
+}
+
+/// A Role or ClusterRole (`kind`) named `r` with `rules`.
+pub(crate) fn role(kind: &str, rules: Value) -> Value {
+    let mut doc = object("rbac.authorization.k8s.io/v1", kind, "r", Value::Null);
+    doc["rules"] = rules;
+    doc
+}
+
+/// An object of `kind` named `name` with `spec`.
+pub(crate) fn with_spec(api_version: &str, kind: &str, name: &str, spec: Value) -> Value {
+    let mut doc = object(api_version, kind, name, Value::Null);
+    doc["spec"] = spec;
+    doc
+}
+
+/// One RBAC rule.
+pub(crate) fn rbac_rule(groups: &[&str], resources: &[&str], verbs: &[&str]) -> Value {
+    json!({"apiGroups": groups, "resources": resources, "verbs": verbs})
+}
+
 /// `doc` with `value` moved in at `pointer`, whose parent must exist.
 fn with(mut doc: Value, pointer: &str, value: Value) -> Value {
     let (parent, field) = pointer.rsplit_once('/').unwrap();

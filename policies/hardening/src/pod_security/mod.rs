@@ -29,6 +29,8 @@ use std::fmt::Display;
 use palisade_policy_sdk::workload::{Container, PodSpec, pod_specs};
 use palisade_policy_sdk::{Finding, Resource, RuleDef, Value, pointer};
 
+pub(crate) use crate::objects::{each_of_kind, items, lookup, show};
+
 /// Catalog area of every rule here.
 pub(crate) const CATEGORY: &str = "pod-security";
 
@@ -222,38 +224,6 @@ impl<'p, 'a> Subject<'p, 'a> {
     }
 }
 
-/// `tokens` below `value`; `null` counts as absent.
-pub(crate) fn lookup<'a>(value: &'a Value, tokens: &[&str]) -> Option<&'a Value> {
-    tokens.iter().try_fold(value, |v, t| v.get(*t)).filter(|v| !v.is_null())
-}
-
-/// A value as it reads in YAML, for messages: strings bare (quoted when empty), arrays in flow
-/// style, the rest as JSON.
-pub(crate) fn show(value: &Value) -> String {
-    match value {
-        Value::String(s) if !s.is_empty() => s.clone(),
-        Value::Array(items) => format!("[{}]", items.iter().map(show).collect::<Vec<_>>().join(", ")),
-        other => other.to_string(),
-    }
-}
-
-/// Runs `check` on every resource of `kind` (objects that carry no pod: Service, Namespace, ...).
-pub(crate) fn each_of_kind<'a, I>(
-    resources: &'a [Resource],
-    kind: &str,
-    check: impl FnMut(&'a Resource) -> I,
-) -> Vec<Finding>
-where
-    I: IntoIterator<Item = Finding>,
-{
-    resources.iter().filter(|r| r.kind() == kind).flat_map(check).collect()
-}
-
-/// The elements of an array field, with their indexes as pointer tokens.
-pub(crate) fn items(value: Option<&Value>) -> impl Iterator<Item = (String, &Value)> {
-    value.and_then(Value::as_array).into_iter().flatten().enumerate().map(|(i, v)| (i.to_string(), v))
-}
-
 /// Whether the pod declares `spec.os.name: windows`. The API server then rejects Linux-only
 /// `securityContext` fields (`allowPrivilegeEscalation`, `capabilities`, `seccompProfile`,
 /// `readOnlyRootFilesystem`, `runAsUser`, `runAsGroup`, `fsGroup`, ...), and Pod Security Admission
@@ -350,15 +320,5 @@ mod tests {
             ))
         );
         assert_eq!(triple(b.judge(&rule, &["securityContext", "runAsGroup"], Inherit::Object, |_| false, None)), None);
-    }
-
-    #[test]
-    fn show_reads_like_yaml() {
-        assert_eq!(show(&json!("Unconfined")), "Unconfined");
-        assert_eq!(show(&json!("")), "\"\"");
-        assert_eq!(show(&json!(0)), "0");
-        assert_eq!(show(&json!(true)), "true");
-        assert_eq!(show(&json!(["NET_RAW", 1, ""])), "[NET_RAW, 1, \"\"]");
-        assert_eq!(show(&json!({})), "{}");
     }
 }
