@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Policies shipped in the binary; the other members of `policies/` are test fixtures.
-const BUILTIN: &[&str] = &["hardening", "pod-security"];
+const BUILTIN: &[&str] = &["hardening", "pod-security", "supply-chain"];
 /// Fixture components exposed for tests only.
 const FIXTURES: &[&str] = &["hostile"];
 

@@ -6,6 +6,7 @@ pub mod inputs;
 mod output;
 pub mod pipeline;
 pub mod policy_set;
+pub mod verify;
 
 use std::process::ExitCode;
 
@@ -26,6 +27,8 @@ enum Command {
     Check(commands::check::CheckArgs),
     /// List the policies and their rules.
     Policies(commands::policies::PoliciesArgs),
+    /// Verify signatures: `palisade verify chart CHART.tgz --keyring FILE`.
+    Verify(commands::verify::VerifyArgs),
 }
 
 /// Exit code for usage, input and evaluation errors.
@@ -46,6 +49,7 @@ pub fn run() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => args.execute(),
         Command::Policies(args) => args.execute(),
+        Command::Verify(args) => args.execute(),
     };
     match result {
         Ok(code) => ExitCode::from(code),

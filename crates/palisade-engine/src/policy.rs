@@ -7,6 +7,7 @@ use wasmtime::{Store, Trap};
 
 use crate::bindings::{PolicyPre, types};
 use crate::error::{EngineError, EvalError};
+use crate::evidence::Evidence;
 use crate::info::{self, PolicyInfo};
 use crate::sandbox::{Engine, StoreState};
 use crate::settings::SettingsValidator;
@@ -90,12 +91,27 @@ impl Policy {
     }
 
     /// Evaluate a set of resources (each a JSON object) with settings already checked by
-    /// [`Policy::check_settings`], in a fresh sandbox.
+    /// [`Policy::check_settings`], in a fresh sandbox, without evidence.
+    ///
+    /// # Errors
+    /// As [`Policy::evaluate_with_evidence`].
+    pub fn evaluate(&self, resources: &[String], settings: &str, now_unix: u64) -> Result<Vec<RawFinding>, EvalError> {
+        self.evaluate_with_evidence(resources, &[], settings, now_unix)
+    }
+
+    /// Evaluate resources together with evidence the host fetched (chart and provenance bytes,
+    /// keyrings, signatures), in a fresh sandbox.
     ///
     /// # Errors
     /// Timeout, memory limit, trap, the policy's own error, or a contract violation (a finding
     /// naming an unknown rule or resource).
-    pub fn evaluate(&self, resources: &[String], settings: &str, now_unix: u64) -> Result<Vec<RawFinding>, EvalError> {
+    pub fn evaluate_with_evidence(
+        &self,
+        resources: &[String],
+        evidence: &[Evidence],
+        settings: &str,
+        now_unix: u64,
+    ) -> Result<Vec<RawFinding>, EvalError> {
         let engine = &self.inner.engine;
         let mut store = engine.store();
         let input = types::Evaluation {
@@ -104,7 +120,7 @@ impl Policy {
                 .enumerate()
                 .map(|(i, json)| types::Resource { index: u32::try_from(i).unwrap_or(u32::MAX), json: json.clone() })
                 .collect(),
-            evidence: Vec::new(),
+            evidence: evidence.iter().map(Evidence::to_wit).collect(),
             settings: settings.to_string(),
             now_unix,
         };

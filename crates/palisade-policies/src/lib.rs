@@ -15,6 +15,7 @@ pub struct Builtin {
 pub const BUILTIN: &[Builtin] = &[
     Builtin { name: "hardening", wasm: include_bytes!(concat!(env!("OUT_DIR"), "/hardening.wasm")) },
     Builtin { name: "pod-security", wasm: include_bytes!(concat!(env!("OUT_DIR"), "/pod-security.wasm")) },
+    Builtin { name: "supply-chain", wasm: include_bytes!(concat!(env!("OUT_DIR"), "/supply-chain.wasm")) },
 ];
 
 /// The built-in policy called `name`.

@@ -1,0 +1,93 @@
+//! `palisade verify`: verify signatures of supply-chain artifacts.
+
+use std::path::PathBuf;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use clap::{Args, Subcommand};
+use palisade_engine::Engine;
+
+use crate::policy_set::engine_config;
+use crate::verify::{self, ChartRequest, Verdict};
+
+/// Verify signatures of charts (and, later, blobs and images).
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    #[command(subcommand)]
+    target: Target,
+}
+
+#[derive(Debug, Subcommand)]
+enum Target {
+    /// Verify a local Helm chart against its provenance file (`<chart>.tgz.prov`), like `helm verify`.
+    Chart(ChartArgs),
+}
+
+/// `palisade verify chart`.
+#[derive(Debug, Args)]
+struct ChartArgs {
+    /// The chart archive, `<name>-<version>.tgz`.
+    #[arg(value_name = "CHART.tgz")]
+    chart: PathBuf,
+    /// Public keyring to trust, binary (`gpg --export`) or ASCII-armored; repeatable.
+    #[arg(long, value_name = "FILE", required = true)]
+    keyring: Vec<PathBuf>,
+    /// Provenance file (default: the chart path with `.prov` appended).
+    #[arg(long, value_name = "FILE")]
+    prov: Option<PathBuf>,
+    /// Verify as of this time (RFC 3339 or Unix seconds) instead of now.
+    #[arg(long, value_name = "TIME", value_parser = palisade_core::time::parse_time)]
+    now: Option<i64>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+impl VerifyArgs {
+    /// Run the subcommand: 0 verified, 1 not verified.
+    pub fn execute(self) -> anyhow::Result<u8> {
+        match self.target {
+            Target::Chart(args) => args.execute(),
+        }
+    }
+}
+
+impl ChartArgs {
+    fn execute(self) -> anyhow::Result<u8> {
+        let engine = Engine::new(engine_config())?;
+        let policy = verify::load_policy(&engine)?;
+        let now_unix = self.now.unwrap_or_else(|| {
+            SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        });
+        let request = ChartRequest { chart: self.chart, provenance: self.prov, keyrings: self.keyring, now_unix };
+        let verdict = verify::verify_chart(&policy, &request)?;
+        let chart = request.chart.display().to_string();
+        let text = match (self.format, &verdict) {
+            (Format::Text, Verdict::Verified(v)) => v.to_text(),
+            (Format::Text, Verdict::NotVerified(reason)) => format!("{chart}: not verified: {reason}\n"),
+            (Format::Json, Verdict::Verified(v)) => {
+                let mut value = serde_json::json!({"chart": chart, "verified": true});
+                if let (Some(out), serde_json::Value::Object(fields)) =
+                    (value.as_object_mut(), serde_json::to_value(v)?)
+                {
+                    out.extend(fields);
+                }
+                format!("{}\n", serde_json::to_string_pretty(&value)?)
+            }
+            (Format::Json, Verdict::NotVerified(reason)) => {
+                let value = serde_json::json!({"chart": chart, "verified": false, "reason": reason});
+                format!("{}\n", serde_json::to_string_pretty(&value)?)
+            }
+        };
+        crate::output::Destination::Stdout.write(&text)?;
+        Ok(match verdict {
+            Verdict::Verified(_) => 0,
+            Verdict::NotVerified(_) => 1,
+        })
+    }
+}

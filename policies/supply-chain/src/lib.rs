@@ -1,0 +1,123 @@
+//! Supply-chain policy: Helm chart provenance (`.prov`) verified with OpenPGP inside the sandbox.
+//!
+//! # How the host talks to this policy
+//!
+//! Chart verification is driven by **evidence**, not by manifests. For each chart the host passes:
+//!
+//! | evidence `kind`     | `subject`               | `data`                                        |
+//! |---------------------|-------------------------|-----------------------------------------------|
+//! | `helm-chart`        | chart file name         | the `.tgz` bytes                              |
+//! | `helm-provenance`   | chart file name         | the `.prov` bytes (absent: the chart is unsigned) |
+//! | `openpgp-keyring`   | anything (e.g. a path)  | a keyring, binary (`gpg --export`) or armored; several keyrings are merged |
+//!
+//! and one synthetic resource per chart, which findings point at:
+//!
+//! ```json
+//! {"apiVersion": "palisade.dev/v1", "kind": "HelmChart", "metadata": {"name": "demo-0.1.0.tgz"}}
+//! ```
+//!
+//! Without `helm-chart` evidence the policy reports nothing, so `palisade check` over ordinary
+//! manifests is unaffected. Evidence of other kinds is ignored.
+//!
+//! # Rules
+//!
+//! - `chart-provenance` (high): the chart has no valid provenance. Exactly one finding per chart,
+//!   naming the first check that failed (see [`verify`] for the order).
+//! - `chart-signer` (info, opt-in): a chart whose provenance verified, with the signer, the key
+//!   fingerprint and the chart digest in Helm's wording. `palisade verify chart` turns it on to
+//!   print who signed; it is not a violation.
+//!
+//! # Strictness compared to `helm verify`
+//!
+//! Everything `helm verify` refuses is refused here too. In addition this policy refuses:
+//! text before or after the clear-signed block, armor headers other than `Hash:`, unescaped lines
+//! starting with `-` and lines ending in whitespace (both unsigned ambiguity), a `Hash:` header or
+//! signature digest other than SHA-256/384/512 (or SHA3-256/512), signatures of any type but
+//! canonical text (0x01), several signatures of which any fails (each must come from the
+//! keyring), a signature dated after the verification time or before its key, an expired
+//! signature, unhashed subpackets other than issuer hints and issuers that disagree with the
+//! signing key, armor lines that are not base64, revoked keys and subkeys (any reason, any time;
+//! only revocations that verify count), signing subkeys without a valid binding and
+//! back-signature, `files:` digests other than `sha256`/`sha512`, and a chart file name that
+//! differs from `<name>-<version>.tgz` of the signed metadata. It also accepts armored keyrings,
+//! which Helm cannot read, and — as RFC 9580 §6.1 requires — ignores the armor's CRC24 line.
+//! Signing keys must be RSA-2048 or larger, ECDSA or EdDSA (DSA is refused). Not handled:
+//! third-party (designated revoker) revocations.
+//!
+//! Key expiry is judged like Helm (go-crypto): at the signature's creation time **and** at the
+//! verification time `now`. A key that has expired since it signed therefore no longer verifies
+//! (the fixture subkey expiring 2027-11-22 stops verifying then; tests pass `--now`).
+
+mod body;
+mod chart;
+mod cleartext;
+mod keyring;
+mod settings;
+mod time;
+pub mod verify;
+
+use palisade_policy_sdk::{Finding, Input, Policy, PolicyMeta, RuleDef, Severity, export_policy};
+
+/// `chart-provenance`, row 107 of the check catalog.
+pub const CHART_PROVENANCE: RuleDef = RuleDef {
+    id: "chart-provenance",
+    title: "Helm chart has no valid provenance",
+    severity: Severity::High,
+    category: "supply-chain",
+    remediation: "Package the chart with `helm package --sign`, publish the `.prov` beside the `.tgz`, and verify \
+                  against the publisher's keyring.",
+    standards: &["helm:verify"],
+    enabled_by_default: false,
+};
+
+/// `chart-signer`: reports who signed a verified chart (informational).
+pub const CHART_SIGNER: RuleDef = RuleDef {
+    id: "chart-signer",
+    title: "Helm chart provenance verified (signer report)",
+    severity: Severity::Info,
+    category: "supply-chain",
+    remediation: "Nothing to change; this reports the signer of a verified chart.",
+    standards: &[],
+    enabled_by_default: false,
+};
+
+/// Kind of the evidence holding chart bytes.
+pub const KIND_CHART: &str = "helm-chart";
+/// Kind of the evidence holding provenance bytes.
+pub const KIND_PROVENANCE: &str = "helm-provenance";
+/// Kind of the evidence holding a keyring.
+pub const KIND_KEYRING: &str = "openpgp-keyring";
+
+static META: PolicyMeta = PolicyMeta {
+    name: "supply-chain",
+    version: "0.1.0",
+    description: "Supply chain: Helm chart provenance verified with OpenPGP",
+    rules: &[CHART_PROVENANCE, CHART_SIGNER],
+    settings_schema: settings::SCHEMA,
+};
+
+struct SupplyChain;
+
+impl Policy for SupplyChain {
+    fn meta() -> &'static PolicyMeta {
+        &META
+    }
+
+    fn evaluate(input: &Input) -> Result<Vec<Finding>, String> {
+        let settings = settings::Settings::parse(&input.settings)?;
+        chart::evaluate(input, &settings)
+    }
+}
+
+export_policy!(SupplyChain);
+
+/// rPGP pulls in getrandom 0.2 (through `rand_core`), which on `wasm32-unknown-unknown` needs a
+/// registered source. Verification never draws randomness, so the source refuses: the component
+/// keeps zero imports, and any accidental use fails loudly instead of being predictable.
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+mod entropy {
+    fn unsupported(_: &mut [u8]) -> Result<(), getrandom::Error> {
+        Err(getrandom::Error::UNSUPPORTED)
+    }
+    getrandom::register_custom_getrandom!(unsupported);
+}
