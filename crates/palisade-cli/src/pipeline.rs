@@ -80,7 +80,7 @@ fn check_text(set: &PolicySet, name: &Arc<str>, text: &str, options: &CheckOptio
             continue;
         }
         let now = u64::try_from(options.now_unix).unwrap_or(0);
-        match configured.policy.evaluate(&json, &configured.settings, now) {
+        match configured.policy.evaluate_with_evidence(&json, &[], &configured.settings, now, &configured.enabled) {
             Ok(raw) => {
                 for f in raw {
                     let Some(&severity) = configured.rules.get(&f.rule) else { continue };

@@ -72,6 +72,8 @@ pub struct ConfiguredPolicy {
     pub settings: String,
     /// Enabled rules and their effective severity; rules not here are off.
     pub rules: BTreeMap<String, Severity>,
+    /// The ids of `rules`, handed to the policy so it can skip the others.
+    pub enabled: Vec<String>,
 }
 
 /// The policies of a run.
@@ -202,7 +204,8 @@ fn configure(policy: Policy, mut settings: serde_json::Value, filter: &RuleFilte
         }
     }
     let settings = serde_json::to_string(&settings)?;
-    Ok(ConfiguredPolicy { policy, settings, rules })
+    let enabled = rules.keys().cloned().collect();
+    Ok(ConfiguredPolicy { policy, settings, rules, enabled })
 }
 
 /// A rule's state from the `rules` settings.

@@ -87,7 +87,7 @@ pub fn verify_chart(policy: &Policy, request: &ChartRequest) -> anyhow::Result<V
         "metadata": {"name": name},
     });
     let now = u64::try_from(request.now_unix).context("--now must not be before 1970")?;
-    let findings = policy.evaluate_with_evidence(&[resource.to_string()], &evidence, "{}", now)?;
+    let findings = policy.evaluate_with_evidence(&[resource.to_string()], &evidence, "{}", now, &[])?;
     if let Some(denied) = findings.iter().find(|f| f.rule == "chart-provenance") {
         return Ok(Verdict::NotVerified(denied.message.clone()));
     }

@@ -50,7 +50,7 @@ mod tests {
         let policy = engine.load("builtin:supply-chain", builtin.wasm).unwrap();
         let chart = Evidence::new("demo-0.1.0.tgz", "helm-chart", vec![0x1f, 0x8b]);
         assert_eq!(
-            policy.evaluate_with_evidence(&[], &[chart], "{}", 0),
+            policy.evaluate_with_evidence(&[], &[chart], "{}", 0, &[]),
             Err(EvalError::Policy {
                 policy: "supply-chain".into(),
                 reason: "chart demo-0.1.0.tgz has no HelmChart resource to report against".into(),

@@ -96,11 +96,12 @@ impl Policy {
     /// # Errors
     /// As [`Policy::evaluate_with_evidence`].
     pub fn evaluate(&self, resources: &[String], settings: &str, now_unix: u64) -> Result<Vec<RawFinding>, EvalError> {
-        self.evaluate_with_evidence(resources, &[], settings, now_unix)
+        self.evaluate_with_evidence(resources, &[], settings, now_unix, &[])
     }
 
     /// Evaluate resources together with evidence the host fetched (chart and provenance bytes,
-    /// keyrings, signatures), in a fresh sandbox.
+    /// keyrings, signatures), in a fresh sandbox. `rules` are the ids the caller will report
+    /// (empty: all); the policy may skip the others.
     ///
     /// # Errors
     /// Timeout, memory limit, trap, the policy's own error, or a contract violation (a finding
@@ -111,6 +112,7 @@ impl Policy {
         evidence: &[Evidence],
         settings: &str,
         now_unix: u64,
+        rules: &[String],
     ) -> Result<Vec<RawFinding>, EvalError> {
         let engine = &self.inner.engine;
         let mut store = engine.store();
@@ -123,6 +125,7 @@ impl Policy {
             evidence: evidence.iter().map(Evidence::to_wit).collect(),
             settings: settings.to_string(),
             now_unix,
+            rules: rules.to_vec(),
         };
         let result = self.inner.pre.instantiate(&mut store).and_then(|p| p.call_evaluate(&mut store, &input));
         let findings = match result {

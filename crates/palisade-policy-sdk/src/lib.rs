@@ -82,6 +82,16 @@ pub struct Input {
     pub settings: Value,
     /// Seconds since the Unix epoch.
     pub now_unix: u64,
+    /// Rules the host will report (empty: all); see [`Input::runs`].
+    pub rules: Vec<String>,
+}
+
+impl Input {
+    /// Whether the host reports rule `id`, so the policy should evaluate it.
+    #[must_use]
+    pub fn runs(&self, id: &str) -> bool {
+        self.rules.is_empty() || self.rules.iter().any(|r| r == id)
+    }
 }
 
 /// Static description of a policy.
@@ -168,6 +178,7 @@ pub mod adapter {
             evidence: input.evidence,
             settings: parse_settings(&input.settings)?,
             now_unix: input.now_unix,
+            rules: input.rules,
         };
         Ok(P::evaluate(&input)?.into_iter().map(super::Finding::into_wit).collect())
     }

@@ -250,7 +250,11 @@ impl Policy for Hardening {
 
     fn evaluate(input: &Input) -> Result<Vec<Finding>, String> {
         let settings = Settings::parse(&input.settings)?;
-        Ok(RULES.iter().flat_map(|rule| (rule.check)(&input.resources, &settings)).collect())
+        Ok(RULES
+            .iter()
+            .filter(|rule| input.runs(rule.def.id))
+            .flat_map(|rule| (rule.check)(&input.resources, &settings))
+            .collect())
     }
 }
 
@@ -609,8 +613,27 @@ mod tests {
     }
 
     #[test]
+    fn evaluate_runs_only_the_rules_the_host_reports() {
+        let input = Input {
+            resources: kitchen_sink(),
+            evidence: Vec::new(),
+            settings: kitchen_sink_settings(),
+            now_unix: 0,
+            rules: vec!["privileged-container".into(), "host-pid".into()],
+        };
+        let rules: BTreeSet<_> = Hardening::evaluate(&input).unwrap().iter().map(|f| f.rule).collect();
+        assert_eq!(rules, BTreeSet::from(["host-pid", "privileged-container"]));
+    }
+
+    #[test]
     fn evaluate_runs_every_rule_and_checks_settings() {
-        let input = |settings: Value| Input { resources: kitchen_sink(), evidence: Vec::new(), settings, now_unix: 0 };
+        let input = |settings: Value| Input {
+            resources: kitchen_sink(),
+            evidence: Vec::new(),
+            settings,
+            now_unix: 0,
+            rules: Vec::new(),
+        };
         let findings = Hardening::evaluate(&input(kitchen_sink_settings())).unwrap();
         let rules: BTreeSet<_> = findings.iter().map(|f| f.rule).collect();
         let expected: BTreeSet<_> = catalog_ids().into_iter().filter(|id| !NEVER_REPORTS.contains(id)).collect();

@@ -130,7 +130,8 @@ mod tests {
     }
 
     fn run(docs: Vec<Value>, settings: Value) -> Result<Vec<(u32, &'static str, String)>, String> {
-        let input = Input { resources: resources(docs), evidence: Vec::new(), settings, now_unix: 0 };
+        let input =
+            Input { resources: resources(docs), evidence: Vec::new(), settings, now_unix: 0, rules: Vec::new() };
         Ok(PodSecurity::evaluate(&input)?.into_iter().map(|f| (f.resource, f.rule, f.path)).collect())
     }
 
