@@ -30,6 +30,9 @@ fn run() -> Result<(), String> {
     watch(&root.join("wit"));
     watch(&root.join("crates/palisade-policy-sdk/src"));
     watch(&root.join("crates/palisade-policy-sdk/Cargo.toml"));
+    // The SDK depends on the core (pod template locations).
+    watch(&root.join("crates/palisade-core/src"));
+    watch(&root.join("crates/palisade-core/Cargo.toml"));
     watch(&policies.join("Cargo.toml"));
     watch(&policies.join("Cargo.lock"));
     for name in BUILTIN.iter().chain(FIXTURES) {

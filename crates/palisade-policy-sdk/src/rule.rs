@@ -25,7 +25,7 @@ pub struct RuleDef {
 }
 
 impl RuleDef {
-    pub(crate) fn to_wit(&self) -> wit::Rule {
+    pub(crate) fn to_wit(self) -> wit::Rule {
         wit::Rule {
             id: self.id.into(),
             title: self.title.into(),

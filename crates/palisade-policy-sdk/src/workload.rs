@@ -48,24 +48,7 @@ pub struct Container<'a> {
     pub pointer: String,
 }
 
-/// Where the pod template sits, by kind; `None` for kinds that carry no pod.
-#[must_use]
-pub fn template_pointer(kind: &str) -> Option<&'static str> {
-    Some(match kind {
-        "Pod" => "",
-        "PodTemplate" => "/template",
-        "ReplicationController"
-        | "ReplicaSet"
-        | "Deployment"
-        | "StatefulSet"
-        | "DaemonSet"
-        | "Job"
-        | "DeploymentConfig"
-        | "Rollout" => "/spec/template",
-        "CronJob" => "/spec/jobTemplate/spec/template",
-        _ => return None,
-    })
-}
+pub use palisade_core::kinds::pod_template_pointer as template_pointer;
 
 /// The pod spec of a pod-bearing object.
 #[must_use]
