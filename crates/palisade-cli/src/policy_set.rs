@@ -8,6 +8,7 @@ use anyhow::{Context, bail};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use palisade_core::Severity;
 use palisade_engine::{Engine, EngineConfig, Policy};
+use rayon::prelude::*;
 
 /// Which policy to load.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -132,8 +133,10 @@ impl PolicySet {
             options.sources.clone()
         };
         let mut policies: Vec<ConfiguredPolicy> = Vec::new();
-        for source in &sources {
-            let policy = load_one(engine, source)?;
+        // Components load (from the compilation cache, or compile) in parallel; order is kept.
+        let loaded: Vec<anyhow::Result<Policy>> = sources.par_iter().map(|source| load_one(engine, source)).collect();
+        for policy in loaded {
+            let policy = policy?;
             if policies.iter().any(|p| p.policy.name() == policy.name()) {
                 bail!("policy `{}` is given twice", policy.name());
             }
