@@ -83,14 +83,14 @@ pub struct Input {
     /// Seconds since the Unix epoch.
     pub now_unix: u64,
     /// Rules the host will report (empty: all); see [`Input::runs`].
-    pub rules: Vec<String>,
+    pub rules: std::collections::BTreeSet<String>,
 }
 
 impl Input {
     /// Whether the host reports rule `id`, so the policy should evaluate it.
     #[must_use]
     pub fn runs(&self, id: &str) -> bool {
-        self.rules.is_empty() || self.rules.iter().any(|r| r == id)
+        self.rules.is_empty() || self.rules.contains(id)
     }
 }
 
@@ -178,7 +178,7 @@ pub mod adapter {
             evidence: input.evidence,
             settings: parse_settings(&input.settings)?,
             now_unix: input.now_unix,
-            rules: input.rules,
+            rules: input.rules.into_iter().collect(),
         };
         Ok(P::evaluate(&input)?.into_iter().map(super::Finding::into_wit).collect())
     }

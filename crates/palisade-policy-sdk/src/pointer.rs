@@ -9,10 +9,15 @@ pub fn escape(token: &str) -> String {
 /// `base` + `/token` for each token, escaped.
 #[must_use]
 pub fn join(base: &str, tokens: &[&str]) -> String {
-    let mut out = base.to_string();
+    let mut out = String::with_capacity(base.len() + tokens.iter().map(|t| t.len() + 1).sum::<usize>());
+    out.push_str(base);
     for t in tokens {
         out.push('/');
-        out.push_str(&escape(t));
+        if t.contains(['~', '/']) {
+            out.push_str(&escape(t));
+        } else {
+            out.push_str(t);
+        }
     }
     out
 }

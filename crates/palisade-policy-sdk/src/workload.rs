@@ -17,11 +17,11 @@ pub struct PodSpec<'a> {
     /// The pod spec (`spec` of a Pod, `spec.template.spec` of a Deployment, ...).
     pub spec: &'a Value,
     /// JSON pointer to `spec`.
-    pub pointer: String,
+    pub pointer: &'static str,
     /// Metadata of the pod (the Pod's own, or the template's), if present.
     pub metadata: Option<&'a Value>,
     /// JSON pointer to that metadata.
-    pub metadata_pointer: String,
+    pub metadata_pointer: &'static str,
 }
 
 /// Which list a container is in.
@@ -35,6 +35,18 @@ pub enum ContainerKind {
     Ephemeral,
 }
 
+impl ContainerKind {
+    /// The pod spec field of the list.
+    #[must_use]
+    pub fn field(self) -> &'static str {
+        match self {
+            ContainerKind::Init => "initContainers",
+            ContainerKind::Regular => "containers",
+            ContainerKind::Ephemeral => "ephemeralContainers",
+        }
+    }
+}
+
 /// One container of a pod spec.
 #[derive(Debug, Clone)]
 pub struct Container<'a> {
@@ -44,24 +56,41 @@ pub struct Container<'a> {
     pub name: &'a str,
     /// The container object.
     pub json: &'a Value,
-    /// JSON pointer to it.
-    pub pointer: String,
+    /// JSON pointer to the pod spec it is in.
+    pub pod_pointer: &'static str,
+    /// Position in its list.
+    pub position: usize,
 }
 
 pub use palisade_core::kinds::pod_template_pointer as template_pointer;
+
+/// Pointers to the pod spec and the pod metadata below a pod template pointer
+/// ([`template_pointer`]); static, so that finding a pod spec allocates nothing.
+fn spec_and_metadata_pointers(template: &str) -> Option<(&'static str, &'static str)> {
+    Some(match template {
+        "" => ("/spec", "/metadata"),
+        "/template" => ("/template/spec", "/template/metadata"),
+        "/spec/template" => ("/spec/template/spec", "/spec/template/metadata"),
+        "/spec/jobTemplate/spec/template" => {
+            ("/spec/jobTemplate/spec/template/spec", "/spec/jobTemplate/spec/template/metadata")
+        }
+        _ => return None,
+    })
+}
 
 /// The pod spec of a pod-bearing object.
 #[must_use]
 pub fn pod_spec(resource: &Resource) -> Option<PodSpec<'_>> {
     let base = template_pointer(resource.kind())?;
+    let (pointer, metadata_pointer) = spec_and_metadata_pointers(base)?;
     let template = resource.json.pointer(base)?;
     let spec = template.get("spec").filter(|s| s.is_object())?;
     Some(PodSpec {
         resource,
         spec,
-        pointer: format!("{base}/spec"),
+        pointer,
         metadata: template.get("metadata").filter(|m| m.is_object()),
-        metadata_pointer: format!("{base}/metadata"),
+        metadata_pointer,
     })
 }
 
@@ -75,20 +104,15 @@ impl<'a> PodSpec<'a> {
     #[must_use]
     pub fn containers(&self) -> Vec<Container<'a>> {
         let mut out = Vec::new();
-        for (field, kind) in [
-            ("initContainers", ContainerKind::Init),
-            ("containers", ContainerKind::Regular),
-            ("ephemeralContainers", ContainerKind::Ephemeral),
-        ] {
-            if let Some(Value::Array(items)) = self.spec.get(field) {
-                for (i, json) in items.iter().enumerate() {
-                    out.push(Container {
-                        kind,
-                        name: json.get("name").and_then(Value::as_str).unwrap_or(""),
-                        json,
-                        pointer: format!("{}/{field}/{i}", self.pointer),
-                    });
-                }
+        for kind in [ContainerKind::Init, ContainerKind::Regular, ContainerKind::Ephemeral] {
+            if let Some(Value::Array(items)) = self.spec.get(kind.field()) {
+                out.extend(items.iter().enumerate().map(|(position, json)| Container {
+                    kind,
+                    name: json.get("name").and_then(Value::as_str).unwrap_or(""),
+                    json,
+                    pod_pointer: self.pointer,
+                    position,
+                }));
             }
         }
         out
@@ -103,7 +127,7 @@ impl<'a> PodSpec<'a> {
     /// Pointer to a path below the pod spec.
     #[must_use]
     pub fn at(&self, tokens: &[&str]) -> String {
-        pointer::join(&self.pointer, tokens)
+        pointer::join(self.pointer, tokens)
     }
 
     /// A field of the pod-level `securityContext`.
@@ -154,10 +178,16 @@ impl<'a> Container<'a> {
         self.json.get(field)
     }
 
+    /// JSON pointer to the container (built on demand: most containers are never reported).
+    #[must_use]
+    pub fn pointer(&self) -> String {
+        format!("{}/{}/{}", self.pod_pointer, self.kind.field(), self.position)
+    }
+
     /// Pointer to a path below the container.
     #[must_use]
     pub fn at(&self, tokens: &[&str]) -> String {
-        pointer::join(&self.pointer, tokens)
+        pointer::join(&self.pointer(), tokens)
     }
 }
 
@@ -183,7 +213,7 @@ mod tests {
             let r = Resource { index: 0, json };
             let pod = pod_spec(&r).unwrap_or_else(|| panic!("{kind}"));
             assert_eq!(pod.pointer, pointer);
-            let names: Vec<_> = pod.containers().iter().map(|c| (c.label(), c.pointer.clone())).collect();
+            let names: Vec<_> = pod.containers().iter().map(|c| (c.label(), c.pointer())).collect();
             assert_eq!(
                 names,
                 vec![

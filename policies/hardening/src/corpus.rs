@@ -96,3 +96,32 @@ fn survey() {
         }
     }
 }
+
+#[test]
+#[ignore = "profiling aid"]
+fn profile_loop() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/bitnami");
+    let mut inputs = Vec::new();
+    for e in std::fs::read_dir(&root).unwrap() {
+        let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
+        inputs.push(objects(&text).iter().map(|v| serde_json::to_string(v).unwrap()).collect::<Vec<_>>());
+    }
+    let settings = Settings::default();
+    let (mut parse, mut rules) = (Duration::ZERO, Duration::ZERO);
+    for _ in 0..10 {
+        for input in &inputs {
+            let t = Instant::now();
+            let resources: Vec<Resource> = input
+                .iter()
+                .zip(0..)
+                .map(|(s, index)| Resource { index, json: serde_json::from_str(s).unwrap() })
+                .collect();
+            parse += t.elapsed();
+            let t = Instant::now();
+            let n: usize = RULES.iter().map(|r| (r.check)(&resources, &settings).len()).sum();
+            rules += t.elapsed();
+            std::hint::black_box(n);
+        }
+    }
+    println!("parse {:?} rules {:?} per corpus pass", parse / 10, rules / 10);
+}

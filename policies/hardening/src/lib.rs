@@ -619,7 +619,7 @@ mod tests {
             evidence: Vec::new(),
             settings: kitchen_sink_settings(),
             now_unix: 0,
-            rules: vec!["privileged-container".into(), "host-pid".into()],
+            rules: BTreeSet::from(["privileged-container".into(), "host-pid".into()]),
         };
         let rules: BTreeSet<_> = Hardening::evaluate(&input).unwrap().iter().map(|f| f.rule).collect();
         assert_eq!(rules, BTreeSet::from(["host-pid", "privileged-container"]));
@@ -632,7 +632,7 @@ mod tests {
             evidence: Vec::new(),
             settings,
             now_unix: 0,
-            rules: Vec::new(),
+            rules: BTreeSet::new(),
         };
         let findings = Hardening::evaluate(&input(kitchen_sink_settings())).unwrap();
         let rules: BTreeSet<_> = findings.iter().map(|f| f.rule).collect();

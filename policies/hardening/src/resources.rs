@@ -272,7 +272,8 @@ pub(crate) fn resources_within_bounds(resources: &[Resource], settings: &Setting
         bounds
             .iter()
             .filter_map(|(kind, name, min, max)| {
-                let setting = c.resolve(&["resources", kind, name], Inherit::Field)?;
+                let tokens = ["resources", kind, name];
+                let setting = c.resolve(&tokens, Inherit::Field)?;
                 let value = Quantity::from_value(setting.value)?;
                 let (side, bound) = match (min, max) {
                     (Some(min), _) if value < min.value => ("below the minimum", min),
@@ -282,7 +283,7 @@ pub(crate) fn resources_within_bounds(resources: &[Resource], settings: &Setting
                 let verb = if *kind == "requests" { "requests" } else { "is limited to" };
                 Some(c.finding(
                     &RESOURCES_WITHIN_BOUNDS,
-                    setting.pointer,
+                    c.pointer_to(&setting, &tokens),
                     format_args!("{verb} {name} {}, {side} {bound}", show(setting.value)),
                 ))
             })

@@ -130,8 +130,13 @@ mod tests {
     }
 
     fn run(docs: Vec<Value>, settings: Value) -> Result<Vec<(u32, &'static str, String)>, String> {
-        let input =
-            Input { resources: resources(docs), evidence: Vec::new(), settings, now_unix: 0, rules: Vec::new() };
+        let input = Input {
+            resources: resources(docs),
+            evidence: Vec::new(),
+            settings,
+            now_unix: 0,
+            rules: std::collections::BTreeSet::new(),
+        };
         Ok(PodSecurity::evaluate(&input)?.into_iter().map(|f| (f.resource, f.rule, f.path)).collect())
     }
 

@@ -59,7 +59,7 @@ impl<'a> Pod<'a> {
 
     /// Pointer to the pod annotation `key`.
     pub(crate) fn annotation_at(&self, key: &str) -> String {
-        pointer::join(&self.spec.metadata_pointer, &["annotations", key])
+        pointer::join(self.spec.metadata_pointer, &["annotations", key])
     }
 
     /// `spec.os.name: windows`: the API server then refuses Linux-only `securityContext` fields, and

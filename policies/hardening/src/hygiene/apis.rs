@@ -215,13 +215,13 @@ fn container_problems(object: &Resource) -> Vec<(String, String)> {
         let label = container.label();
         match container.get("name").and_then(Value::as_str) {
             None => {
-                out.push((container.at(&["name"]), format!("sets {} without a name", position(&container.pointer))));
+                out.push((container.at(&["name"]), format!("sets {} without a name", position(&container.pointer()))));
             }
             Some(name) if !is_dns_label(name) => {
                 out.push((container.at(&["name"]), format!("{label} has an invalid name")));
             }
             Some(name) => {
-                if let Some(first) = seen.insert(name, position(&container.pointer)) {
+                if let Some(first) = seen.insert(name, position(&container.pointer())) {
                     out.push((container.at(&["name"]), format!("{label} reuses the name of {first}")));
                 }
             }

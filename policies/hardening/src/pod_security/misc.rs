@@ -195,9 +195,9 @@ fn sandbox_pod_spec(resource: &Resource) -> Option<PodSpec<'_>> {
     Some(PodSpec {
         resource,
         spec: template.get("spec").filter(|s| s.is_object())?,
-        pointer: "/spec/podTemplate/spec".to_string(),
+        pointer: "/spec/podTemplate/spec",
         metadata: template.get("metadata").filter(|m| m.is_object()),
-        metadata_pointer: "/spec/podTemplate/metadata".to_string(),
+        metadata_pointer: "/spec/podTemplate/metadata",
     })
 }
 

@@ -27,7 +27,7 @@ pub(crate) mod windows;
 use std::fmt::Display;
 
 use palisade_policy_sdk::workload::{Container, PodSpec, pod_specs};
-use palisade_policy_sdk::{Finding, Resource, RuleDef, Value, pointer};
+use palisade_policy_sdk::{Finding, Resource, RuleDef, Value};
 
 pub(crate) use crate::objects::{each_of_kind, items, lookup, show};
 
@@ -105,13 +105,11 @@ pub(crate) enum Inherit {
     Field,
 }
 
-/// A value found for a subject.
+/// A value found for a subject; [`Subject::pointer_to`] says where it is.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Setting<'a> {
     /// The value.
     pub(crate) value: &'a Value,
-    /// Where it is.
-    pub(crate) pointer: String,
     /// Set on the pod, not on the container judged.
     pub(crate) inherited: bool,
 }
@@ -167,23 +165,28 @@ impl<'p, 'a> Subject<'p, 'a> {
     }
 
     /// The value the subject has for `tokens`, found as `inherit` says (the pod itself never inherits).
+    /// Pointers are built only for findings ([`Subject::pointer_to`]).
     pub(crate) fn resolve(&self, tokens: &[&str], inherit: Inherit) -> Option<Setting<'a>> {
-        let own = || self.get(tokens).map(|value| Setting { value, pointer: self.at(tokens), inherited: false });
+        let own = || self.get(tokens).map(|value| Setting { value, inherited: false });
         let Some(container) = self.container else {
             return own();
         };
+        let from_pod = |value| Setting { value, inherited: true };
         match (inherit, tokens) {
             (Inherit::Object, ["securityContext", field, rest @ ..]) => {
-                let (object, at) = self.pod.effective(container, field)?;
-                let inherited = at != container.at(&["securityContext", field]);
-                Some(Setting { value: lookup(object, rest)?, pointer: pointer::join(&at, rest), inherited })
+                match container.security(field).filter(|v| !v.is_null()) {
+                    Some(object) => lookup(object, rest).map(|value| Setting { value, inherited: false }),
+                    None => lookup(self.pod.security(field).filter(|v| !v.is_null())?, rest).map(from_pod),
+                }
             }
-            (Inherit::Field, _) => own().or_else(|| {
-                let pod = Subject::pod(self.pod);
-                pod.get(tokens).map(|value| Setting { value, pointer: pod.at(tokens), inherited: true })
-            }),
+            (Inherit::Field, _) => own().or_else(|| Subject::pod(self.pod).get(tokens).map(from_pod)),
             _ => own(),
         }
+    }
+
+    /// Pointer to `tokens` where `setting` (found by [`Subject::resolve`] for them) is.
+    pub(crate) fn pointer_to(&self, setting: &Setting<'_>, tokens: &[&str]) -> String {
+        if setting.inherited { self.pod.at(tokens) } else { self.at(tokens) }
     }
 
     /// Judges the subject's value for `tokens`: `None` when `ok` accepts it, or when it is unset and
@@ -198,18 +201,19 @@ impl<'p, 'a> Subject<'p, 'a> {
         ok: impl Fn(&Value) -> bool,
         missing: Option<&str>,
     ) -> Option<Finding> {
-        let field = tokens.join(".");
+        let field = || tokens.join(".");
         match self.resolve(tokens, inherit) {
             Some(found) if ok(found.value) => None,
             Some(found) => {
                 let what = if found.inherited {
-                    format!("inherits {field}: {} from the pod", show(found.value))
+                    format!("inherits {}: {} from the pod", field(), show(found.value))
                 } else {
-                    format!("sets {field}: {}", show(found.value))
+                    format!("sets {}: {}", field(), show(found.value))
                 };
-                Some(self.finding(rule, found.pointer, what))
+                Some(self.finding(rule, self.pointer_to(&found, tokens), what))
             }
             None => missing.map(|wanted| {
+                let field = field();
                 let pod_unset =
                     inherit != Inherit::No && self.container.is_some() && Subject::pod(self.pod).get(tokens).is_none();
                 let nor = if pod_unset { ", nor does the pod" } else { "" };
@@ -262,7 +266,7 @@ mod tests {
         let b = Subject::container(&pod, &containers[1]);
         let setting = |value: Value, pointer: &str, inherited: bool| (value, pointer.to_string(), inherited);
         let got = |s: &Subject<'_, '_>, tokens: &[&str], inherit| {
-            s.resolve(tokens, inherit).map(|f| (f.value.clone(), f.pointer, f.inherited))
+            s.resolve(tokens, inherit).map(|f| (f.value.clone(), s.pointer_to(&f, tokens), f.inherited))
         };
         // The container's seccompProfile object replaces the pod's, even without a type.
         assert_eq!(got(&a, &["securityContext", "seccompProfile", "type"], Inherit::Object), None);

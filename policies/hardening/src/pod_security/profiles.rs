@@ -124,7 +124,7 @@ impl Profile {
             None => self.pod_annotation?.to_string(),
         };
         let value = s.pod.annotation(&key)?;
-        Some((pointer::join(&s.pod.metadata_pointer, &["annotations", &key]), key, value))
+        Some((pointer::join(s.pod.metadata_pointer, &["annotations", &key]), key, value))
     }
 
     /// Findings for a subject whose own field or annotation does not confine.
