@@ -1,0 +1,536 @@
+// The playground page: editor, policy and settings selection, results, share links, evidence
+// drop. All judgement happens in the components (see engine.js); this file is the UI.
+import { Runtime } from './engine.js';
+import { decodeState, encodeState } from './share.js';
+
+const $ = (id) => document.getElementById(id);
+const base = new URL('./', import.meta.url).href;
+
+const SAMPLE_NAME = 'manifest.yaml';
+
+/** The whole state a share link carries. */
+const state = {
+  inputs: [{ name: SAMPLE_NAME, text: '' }],
+  policies: null, // null: every built-in
+  settings: {},
+  skipAnnotations: 'native',
+  now: null,
+};
+let current = 0; // index of the input shown in the editor
+let runtime;
+let lastResult = null;
+let runSeq = 0;
+const evidence = []; // [{name, kind, data}]
+
+// ---------- editor ----------
+
+function lineHeight() {
+  return parseFloat(getComputedStyle($('text')).lineHeight) || 18;
+}
+
+function renderGutter(highlightLine) {
+  const lines = $('text').value.split('\n').length;
+  const out = [];
+  for (let i = 1; i <= lines; i += 1) {
+    out.push(i === highlightLine ? `<span class="hl">${i}</span>` : `${i}\n`);
+  }
+  $('gutter').innerHTML = out.join('');
+  syncScroll();
+}
+
+function syncScroll() {
+  $('gutter').scrollTop = $('text').scrollTop;
+  const hl = $('highlight');
+  if (!hl.hidden) hl.style.top = `${(Number(hl.dataset.line) - 1) * lineHeight() + 4 - $('text').scrollTop}px`;
+}
+
+function renderTabs() {
+  const tabs = $('tabs');
+  tabs.replaceChildren();
+  state.inputs.forEach((input, i) => {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.textContent = input.name;
+    b.className = i === current ? 'active' : '';
+    b.title = 'Double-click to rename';
+    b.addEventListener('click', () => showInput(i));
+    b.addEventListener('dblclick', () => {
+      const name = prompt('File name', input.name);
+      if (name) {
+        input.name = name;
+        renderTabs();
+        schedule();
+      }
+    });
+    tabs.append(b);
+  });
+}
+
+function showInput(i) {
+  current = i;
+  $('text').value = state.inputs[i].text;
+  $('highlight').hidden = true;
+  renderTabs();
+  renderGutter();
+}
+
+/** Show input `file` and highlight `line` (1-based): select it and scroll it into view. */
+function highlight(file, line) {
+  const i = state.inputs.findIndex((input) => input.name === file);
+  if (i < 0) return;
+  if (i !== current) showInput(i);
+  const text = $('text');
+  const lines = text.value.split('\n');
+  let start = 0;
+  for (let l = 1; l < line && l <= lines.length; l += 1) start += lines[l - 1].length + 1;
+  const end = start + (lines[line - 1]?.length ?? 0);
+  text.focus({ preventScroll: true });
+  text.setSelectionRange(start, end);
+  text.scrollTop = Math.max(0, (line - 1) * lineHeight() - text.clientHeight / 3);
+  const hl = $('highlight');
+  hl.dataset.line = String(line);
+  hl.hidden = false;
+  renderGutter(line);
+}
+
+// ---------- settings forms ----------
+
+function parseTime(text) {
+  const t = text.trim();
+  if (t === '') return null;
+  if (/^-?\d+$/.test(t)) return Number(t);
+  const ms = Date.parse(t);
+  if (Number.isNaN(ms) || !/^\d{4}-\d\d-\d\dT/.test(t)) throw new Error(`\`${t}\` is not RFC 3339 or Unix seconds`);
+  return Math.floor(ms / 1000);
+}
+
+function getAt(obj, path) {
+  return path.reduce((o, k) => (o && typeof o === 'object' ? o[k] : undefined), obj);
+}
+
+function setAt(obj, path, value) {
+  let o = obj;
+  for (const k of path.slice(0, -1)) {
+    if (typeof o[k] !== 'object' || o[k] === null || Array.isArray(o[k])) o[k] = {};
+    o = o[k];
+  }
+  if (value === undefined) delete o[path.at(-1)];
+  else o[path.at(-1)] = value;
+}
+
+function settingsOf(policy) {
+  if (!state.settings[policy]) state.settings[policy] = {};
+  return state.settings[policy];
+}
+
+/** One control per schema property; values the user sets go into state.settings[policy]. */
+function field(policy, path, schema, problems) {
+  const wrap = document.createElement('div');
+  wrap.className = 'setting';
+  const key = path.join('.');
+  const current = getAt(state.settings[policy], path);
+  const value = current !== undefined ? current : schema.default;
+  const set = (v) => {
+    setAt(settingsOf(policy), path, v);
+    schedule();
+  };
+  const label = document.createElement('label');
+  label.textContent = `${key} `;
+  const types = [].concat(schema.type ?? []);
+  let control;
+  if (schema.type === 'object' && schema.properties) {
+    const fs = document.createElement('fieldset');
+    const legend = document.createElement('legend');
+    legend.textContent = key;
+    fs.append(legend);
+    for (const [k, s] of Object.entries(schema.properties)) fs.append(field(policy, [...path, k], s, problems));
+    wrap.append(fs);
+    return wrap;
+  } else if (schema.enum) {
+    control = document.createElement('select');
+    for (const v of schema.enum) control.add(new Option(String(v), JSON.stringify(v), false, v === value));
+    control.addEventListener('change', () => set(JSON.parse(control.value)));
+  } else if (types.length === 1 && types[0] === 'boolean') {
+    control = document.createElement('input');
+    control.type = 'checkbox';
+    control.checked = Boolean(value);
+    control.addEventListener('change', () => set(control.checked));
+  } else if (types.length === 1 && (types[0] === 'integer' || types[0] === 'number')) {
+    control = document.createElement('input');
+    control.type = 'number';
+    control.value = value ?? '';
+    control.addEventListener('change', () => set(control.value === '' ? undefined : Number(control.value)));
+  } else if (schema.type === 'array' && schema.items?.enum) {
+    control = document.createElement('span');
+    const chosen = new Set(value ?? []);
+    for (const v of schema.items.enum) {
+      const l = document.createElement('label');
+      l.style.display = 'inline';
+      const c = document.createElement('input');
+      c.type = 'checkbox';
+      c.checked = chosen.has(v);
+      c.addEventListener('change', () => {
+        if (c.checked) chosen.add(v); else chosen.delete(v);
+        set(schema.items.enum.filter((x) => chosen.has(x)));
+      });
+      l.append(c, ` ${v} `);
+      control.append(l);
+    }
+  } else if (schema.type === 'array' && (schema.items?.type === 'string' || schema.items?.type === undefined && !schema.items?.properties)) {
+    control = document.createElement('textarea');
+    control.rows = 2;
+    control.placeholder = 'one per line';
+    control.value = (value ?? []).join('\n');
+    control.addEventListener('change', () => set(control.value.split('\n').map((s) => s.trim()).filter(Boolean)));
+  } else if (types.includes('string') && !types.includes('object') && !types.includes('array')) {
+    control = document.createElement('input');
+    control.type = 'text';
+    control.value = value ?? '';
+    control.addEventListener('change', () => {
+      const v = control.value;
+      set(v === '' ? undefined : types.includes('number') && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v);
+    });
+  } else {
+    control = document.createElement('textarea');
+    control.rows = 3;
+    control.value = value === undefined ? '' : JSON.stringify(value, null, 1);
+    control.addEventListener('change', () => {
+      try {
+        set(control.value.trim() === '' ? undefined : JSON.parse(control.value));
+        control.setCustomValidity('');
+      } catch (e) {
+        control.setCustomValidity(`not JSON: ${e.message}`);
+        control.reportValidity();
+      }
+    });
+  }
+  control.name = `${policy}.${key}`;
+  label.append(control);
+  wrap.append(label);
+  if (schema.description) {
+    const d = document.createElement('div');
+    d.className = 'desc';
+    d.textContent = schema.description;
+    wrap.append(d);
+  }
+  return wrap;
+}
+
+function rulesField(policy) {
+  const wrap = document.createElement('div');
+  wrap.className = 'setting';
+  const label = document.createElement('label');
+  label.textContent = 'rules (one `rule-id: on | off | info | low | medium | high | critical` per line) ';
+  const area = document.createElement('textarea');
+  area.name = `${policy}.rules`;
+  area.rows = 2;
+  const rules = state.settings[policy]?.rules ?? {};
+  area.value = Object.entries(rules).map(([k, v]) => `${k}: ${v}`).join('\n');
+  area.addEventListener('change', () => {
+    const out = {};
+    for (const line of area.value.split('\n')) {
+      const m = line.match(/^\s*([^:\s]+)\s*:\s*(\S+)\s*$/);
+      if (m) out[m[1]] = m[2] === 'true' ? true : m[2] === 'false' ? false : m[2];
+    }
+    setAt(settingsOf(policy), ['rules'], Object.keys(out).length ? out : undefined);
+    schedule();
+  });
+  label.append(area);
+  wrap.append(label);
+  return wrap;
+}
+
+function renderPolicies() {
+  const box = $('policies');
+  box.replaceChildren();
+  for (const p of runtime.policies) {
+    const fs = document.createElement('fieldset');
+    const legend = document.createElement('legend');
+    const check = document.createElement('input');
+    check.type = 'checkbox';
+    check.name = `policy.${p.name}`;
+    check.checked = !state.policies || state.policies.includes(p.name);
+    check.addEventListener('change', () => {
+      const on = runtime.policies.map((x) => x.name).filter((n) => (n === p.name ? check.checked : !state.policies || state.policies.includes(n)));
+      state.policies = on.length === runtime.policies.length ? null : on;
+      schedule();
+    });
+    legend.append(check, ` ${p.name} ${p.info.version}`);
+    fs.append(legend);
+    const desc = document.createElement('div');
+    desc.className = 'desc';
+    desc.textContent = `${p.info.description} (${p.info.rules.length} rules)`;
+    fs.append(desc);
+    const details = document.createElement('details');
+    const summary = document.createElement('summary');
+    summary.textContent = 'Settings';
+    details.append(summary);
+    const schema = JSON.parse(p.info.settingsSchema);
+    for (const [k, s] of Object.entries(schema.properties ?? {})) details.append(field(p.name, [k], s));
+    details.append(rulesField(p.name));
+    const problems = document.createElement('div');
+    problems.className = 'invalid';
+    problems.id = `invalid-${p.name}`;
+    fs.append(details, problems);
+    box.append(fs);
+  }
+}
+
+// ---------- results ----------
+
+function remediation(policy, rule) {
+  return runtime.policy(policy)?.info.rules.find((r) => r.id === rule)?.remediation ?? '';
+}
+
+function resourceName(r) {
+  return `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`;
+}
+
+function renderReport(result) {
+  for (const p of runtime.policies) $(`invalid-${p.name}`).textContent = result.settingsErrors?.[p.name] ?? '';
+  const errors = $('errors');
+  errors.replaceChildren();
+  const findings = $('findings');
+  findings.replaceChildren();
+  if (result.settingsErrors) {
+    for (const [policy, message] of Object.entries(result.settingsErrors)) {
+      const li = document.createElement('li');
+      li.textContent = `${policy}: ${message}`;
+      errors.append(li);
+    }
+    $('summary').textContent = 'settings refused';
+    return;
+  }
+  const { report } = result;
+  for (const e of report.errors) {
+    const li = document.createElement('li');
+    li.textContent = `${e.file ?? ''}${e.line ? `:${e.line}` : ''}${e.file ? ': ' : ''}${e.message}`;
+    if (e.file && e.line) li.addEventListener('click', () => highlight(e.file, e.line));
+    errors.append(li);
+  }
+  report.findings.forEach((f, i) => {
+    const li = document.createElement('li');
+    li.className = f.severity;
+    li.tabIndex = 0;
+    li.dataset.index = String(i);
+    li.dataset.line = String(f.line);
+    const head = document.createElement('div');
+    head.innerHTML = '<span class="sev"></span> <span class="rule"></span> <span class="loc"></span>';
+    head.querySelector('.sev').textContent = f.severity;
+    head.querySelector('.rule').textContent = `${f.policy}/${f.rule}`;
+    head.querySelector('.loc').textContent = `${f.file}:${f.line}:${f.column}`;
+    const msg = document.createElement('div');
+    msg.className = 'message';
+    msg.textContent = f.message;
+    const res = document.createElement('div');
+    res.className = 'res';
+    res.textContent = resourceName(f.resource) + (f.source ? ` — ${f.source}` : '');
+    const fix = document.createElement('div');
+    fix.className = 'remediation';
+    fix.textContent = remediation(f.policy, f.rule);
+    li.append(head, msg, res, fix);
+    const select = () => {
+      for (const s of findings.querySelectorAll('.selected')) s.classList.remove('selected');
+      li.classList.add('selected');
+      highlight(f.file, f.line);
+    };
+    li.addEventListener('click', select);
+    li.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') select(); });
+    findings.append(li);
+  });
+  const list = (id, items, text) => {
+    const ul = $(id);
+    ul.replaceChildren(...items.map((x) => Object.assign(document.createElement('li'), { textContent: text(x) })));
+  };
+  list('skipped', report.skipped, (s) => `${s.file}:${s.line} ${s.policy}/${s.rule} ${resourceName(s.resource)} — ${s.annotation}${s.reason ? `: ${s.reason}` : ''}`);
+  list('warnings', report.warnings, (w) => `${w.file}:${w.line}:${w.column} ${w.message}`);
+  $('skipped-box').querySelector('summary').textContent = `Skipped (${report.skipped.length})`;
+  $('warnings-box').querySelector('summary').textContent = `Warnings (${report.warnings.length})`;
+  $('report-json').textContent = result.json;
+  const s = report.summary;
+  const sev = ['critical', 'high', 'medium', 'low', 'info'].filter((k) => s.by_severity[k] > 0).map((k) => `${s.by_severity[k]} ${k}`);
+  $('summary').textContent = `${s.findings} findings${sev.length ? ` (${sev.join(', ')})` : ''} in ${s.resources} resources`
+    + `${s.skipped ? `, ${s.skipped} skipped` : ''}${report.errors.length ? `, ${report.errors.length} errors` : ''}`;
+}
+
+// ---------- running ----------
+
+let timer;
+function schedule() {
+  clearTimeout(timer);
+  timer = setTimeout(run, 250);
+}
+
+async function run() {
+  const seq = ++runSeq;
+  state.skipAnnotations = $('skips').value;
+  try {
+    state.now = parseTime($('now').value);
+    $('now').setCustomValidity('');
+  } catch (e) {
+    $('now').setCustomValidity(e.message);
+    $('now').reportValidity();
+    return;
+  }
+  const result = await runtime.check(state);
+  if (seq !== runSeq) return;
+  lastResult = result;
+  renderReport(result);
+  document.body.dataset.runs = String(seq);
+}
+
+// ---------- supply chain ----------
+
+/** The evidence kind of a dropped file, by its name (the user may change it). */
+function kindOf(name) {
+  const n = name.toLowerCase();
+  if (n.endsWith('.prov')) return 'helm-provenance';
+  if (n.endsWith('.tgz') || n.endsWith('.tar.gz')) return 'helm-chart';
+  if (/\.(gpg|kbx|pgp|keyring)$/.test(n) || n.endsWith('.asc') && n.includes('key')) return 'openpgp-keyring';
+  if (n.endsWith('.sig')) return 'cosign-signature';
+  if (n.endsWith('.sigstore.json') || n.endsWith('.bundle') || n.endsWith('.sigstore')) return 'sigstore-bundle';
+  if (n.includes('trusted_root') || n.includes('trusted-root')) return 'sigstore-trusted-root';
+  if (n.endsWith('.pub') || n.endsWith('.pem')) return 'cosign-public-key';
+  return 'blob';
+}
+
+const KINDS = ['helm-chart', 'helm-provenance', 'openpgp-keyring', 'blob', 'cosign-signature', 'sigstore-bundle', 'sigstore-trusted-root', 'cosign-public-key'];
+
+function renderEvidence() {
+  const ul = $('evidence');
+  ul.replaceChildren();
+  evidence.forEach((e, i) => {
+    const li = document.createElement('li');
+    const select = document.createElement('select');
+    for (const k of KINDS) select.add(new Option(k, k, false, k === e.kind));
+    select.addEventListener('change', () => { e.kind = select.value; });
+    const remove = document.createElement('button');
+    remove.type = 'button';
+    remove.textContent = '×';
+    remove.addEventListener('click', () => { evidence.splice(i, 1); renderEvidence(); });
+    li.append(`${e.name} (${e.data.length} bytes) `, select, ' ', remove);
+    ul.append(li);
+  });
+  $('verify').disabled = evidence.length === 0;
+}
+
+async function addFiles(files) {
+  let addedInput = false;
+  for (const file of files) {
+    const data = new Uint8Array(await file.arrayBuffer());
+    if (/\.(ya?ml|json)$/i.test(file.name) && !/(trusted.root|sigstore)/i.test(file.name)) {
+      const text = new TextDecoder().decode(data);
+      const blank = state.inputs.length === 1 && state.inputs[0].text.trim() === '';
+      if (blank) state.inputs[0] = { name: file.name, text };
+      else state.inputs.push({ name: file.name, text });
+      addedInput = true;
+    } else {
+      evidence.push({ name: file.name, kind: kindOf(file.name), data });
+    }
+  }
+  if (addedInput) {
+    showInput(state.inputs.length - 1);
+    schedule();
+  }
+  renderEvidence();
+}
+
+/** The verdict, in the JSON `palisade verify chart --format json` prints. */
+function chartVerdict(chart, findings) {
+  const denied = findings.find((f) => f.rule === 'chart-provenance');
+  if (denied) return { chart, verified: false, reason: denied.message };
+  const signer = findings.find((f) => f.rule === 'chart-signer');
+  if (!signer) throw new Error(`the supply-chain policy returned no verdict for ${chart}`);
+  const field = (key) => signer.message.split('\n').find((l) => l.startsWith(`${key}: `))?.slice(key.length + 2);
+  const out = { chart, verified: true, signedBy: field('Signed by'), fingerprint: field('Using Key With Fingerprint') };
+  const subkey = field('Using Subkey With Fingerprint');
+  if (subkey !== undefined) out.subkey = subkey;
+  out.digest = field('Chart Hash Verified');
+  return out;
+}
+
+async function verify() {
+  const box = $('verdict');
+  box.hidden = false;
+  box.className = '';
+  try {
+    const now = parseTime($('now').value) ?? Math.floor(Date.now() / 1000);
+    const findings = await runtime.verify(evidence, now);
+    const chart = evidence.find((e) => e.kind === 'helm-chart');
+    const result = chart
+      ? chartVerdict(chart.name, findings)
+      : { findings: findings.map((f) => ({ rule: f.rule, severity: f.severity, message: f.message })) };
+    box.className = result.verified === false ? 'bad' : result.verified ? 'ok' : '';
+    box.textContent = JSON.stringify(result, null, 2);
+    window.palisade.lastVerdict = result;
+  } catch (e) {
+    box.className = 'bad';
+    box.textContent = e.message;
+    window.palisade.lastVerdict = { error: e.message };
+  }
+}
+
+// ---------- start ----------
+
+async function share() {
+  const hash = await encodeState(state);
+  history.replaceState(null, '', hash);
+  const url = location.href;
+  try { await navigator.clipboard.writeText(url); } catch { /* the address bar has it */ }
+  $('share').textContent = 'Link copied';
+  setTimeout(() => { $('share').textContent = 'Share link'; }, 1500);
+  return url;
+}
+
+async function start() {
+  const compile = (url) => WebAssembly.compileStreaming(fetch(url));
+  const readText = async (url) => (await fetch(url)).text();
+  const t0 = performance.now();
+  runtime = await Runtime.load(base, { compile, readText });
+  const loadMs = performance.now() - t0;
+  try {
+    const shared = await decodeState(location.hash);
+    if (shared) Object.assign(state, shared);
+  } catch (e) {
+    $('errors').textContent = `the share link is corrupt: ${e.message}`;
+  }
+  $('skips').value = state.skipAnnotations ?? 'native';
+  $('now').value = state.now ?? '';
+  renderPolicies();
+  showInput(0);
+  $('text').addEventListener('input', () => {
+    state.inputs[current].text = $('text').value;
+    $('highlight').hidden = true;
+    renderGutter();
+    schedule();
+  });
+  $('text').addEventListener('scroll', syncScroll);
+  $('skips').addEventListener('change', schedule);
+  $('now').addEventListener('change', schedule);
+  $('share').addEventListener('click', share);
+  $('verify').addEventListener('click', verify);
+  $('evidence-input').addEventListener('change', (ev) => addFiles([...ev.target.files]));
+  for (const target of [$('editor'), $('dropzone')]) {
+    target.addEventListener('dragover', (ev) => { ev.preventDefault(); target.classList.add('over'); });
+    target.addEventListener('dragleave', () => target.classList.remove('over'));
+    target.addEventListener('drop', (ev) => {
+      ev.preventDefault();
+      target.classList.remove('over');
+      addFiles([...ev.dataTransfer.files]);
+    });
+  }
+  window.palisade = {
+    runtime, state, loadMs, share, highlight, addFiles, verify,
+    get lastResult() { return lastResult; },
+    /** Run now (no debounce); resolves with the result. */
+    async run() { clearTimeout(timer); await run(); return lastResult; },
+  };
+  await run();
+  if ('serviceWorker' in navigator) navigator.serviceWorker.register('sw.js').catch(() => {});
+  document.body.dataset.ready = 'true';
+}
+
+start().catch((e) => {
+  $('summary').textContent = `failed to load: ${e.message}`;
+  document.body.dataset.ready = 'error';
+});
