@@ -159,7 +159,7 @@ mod tests {
             serde_json::json!({
                 "version": 1,
                 "findings": [{"policy": "x", "rule": "host-pid", "severity": "high", "message": "m", "file": "p.yaml",
-                  "line": 10, "column": 12, "path": "/spec/hostPID",
+                  "line": 10, "column": 3, "path": "/spec/hostPID",
                   "resource": {"apiVersion": "v1", "kind": "Pod", "name": "p"}, "source": "app/templates/pod.yaml"}],
                 "errors": [{"file": "p.yaml", "policy": "y", "message": "policy `y` crashed: boom"}],
                 "warnings": [],

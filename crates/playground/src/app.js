@@ -1,6 +1,6 @@
 // The playground page: editor, policy and settings selection, results, share links, evidence
 // drop. All judgement happens in the components (see engine.js); this file is the UI.
-import { Runtime } from './engine.js';
+import { chartVerdict, Runtime } from './engine.js';
 import { decodeState, encodeState } from './share.js';
 
 const $ = (id) => document.getElementById(id);
@@ -435,20 +435,6 @@ async function addFiles(files) {
   renderEvidence();
 }
 
-/** The verdict, in the JSON `palisade verify chart --format json` prints. */
-function chartVerdict(chart, findings) {
-  const denied = findings.find((f) => f.rule === 'chart-provenance');
-  if (denied) return { chart, verified: false, reason: denied.message };
-  const signer = findings.find((f) => f.rule === 'chart-signer');
-  if (!signer) throw new Error(`the supply-chain policy returned no verdict for ${chart}`);
-  const field = (key) => signer.message.split('\n').find((l) => l.startsWith(`${key}: `))?.slice(key.length + 2);
-  const out = { chart, verified: true, signedBy: field('Signed by'), fingerprint: field('Using Key With Fingerprint') };
-  const subkey = field('Using Subkey With Fingerprint');
-  if (subkey !== undefined) out.subkey = subkey;
-  out.digest = field('Chart Hash Verified');
-  return out;
-}
-
 async function verify() {
   const box = $('verdict');
   box.hidden = false;
@@ -509,6 +495,11 @@ async function start() {
   $('now').addEventListener('change', schedule);
   $('share').addEventListener('click', share);
   $('verify').addEventListener('click', verify);
+  $('clear-evidence').addEventListener('click', () => {
+    evidence.length = 0;
+    $('verdict').hidden = true;
+    renderEvidence();
+  });
   $('evidence-input').addEventListener('change', (ev) => addFiles([...ev.target.files]));
   for (const target of [$('editor'), $('dropzone')]) {
     target.addEventListener('dragover', (ev) => { ev.preventDefault(); target.classList.add('over'); });

@@ -128,3 +128,24 @@ export class Runtime {
     }
   }
 }
+
+/**
+ * The verdict of `Runtime.verify` on a chart, as `palisade verify chart --format json` prints it
+ * (the CLI reads the same two rules of the supply-chain policy: `chart-provenance` denies,
+ * `chart-signer` carries Helm's `Key: value` lines).
+ */
+export function chartVerdict(chart, findings) {
+  const denied = findings.find((f) => f.rule === 'chart-provenance');
+  if (denied) return { chart, verified: false, reason: denied.message };
+  const signer = findings.find((f) => f.rule === 'chart-signer');
+  if (!signer) throw new Error(`the supply-chain policy returned no verdict for ${chart}`);
+  const field = (key) => signer.message.split('\n').find((l) => l.startsWith(`${key}: `))?.slice(key.length + 2);
+  const out = { chart, verified: true, signedBy: field('Signed by'), fingerprint: field('Using Key With Fingerprint') };
+  const subkey = field('Using Subkey With Fingerprint');
+  if (subkey !== undefined) out.subkey = subkey;
+  out.digest = field('Chart Hash Verified');
+  if (!out.signedBy || !out.fingerprint || !out.digest) {
+    throw new Error(`the supply-chain policy reported a malformed verification: ${signer.message}`);
+  }
+  return out;
+}

@@ -1,0 +1,207 @@
+// The built playground in a real headless Chromium (Debian's `chromium`, driven by
+// playwright-core; nothing is downloaded): paste a fixture, compare with the CLI, click a finding,
+// share-link round trip, chart verification, offline reload, screenshot, and the time to check
+// 100 objects with every default policy.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+
+import { chromium } from 'playwright-core';
+
+import { pageWeight } from '../scripts/build.mjs';
+import { serve } from '../scripts/serve.mjs';
+import { cli, corpus100, dist, NOW, repo, shared } from './helpers.mjs';
+
+const CHROMIUM = process.env.PALISADE_CHROMIUM || '/usr/bin/chromium';
+const artefacts = join(repo, 'target', 'playground');
+
+let server;
+let context;
+let profile;
+
+before(async () => {
+  mkdirSync(artefacts, { recursive: true });
+  server = await serve(dist, 0);
+  profile = mkdtempSync(join(tmpdir(), 'palisade-chromium-'));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1600, height: 1000 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await context?.close();
+  await server?.close();
+  if (profile) rmSync(profile, { recursive: true, force: true });
+});
+
+async function open(url) {
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  await page.goto(url);
+  await page.waitForFunction(() => document.body.dataset.ready, null, { timeout: 60_000 });
+  assert.equal(await page.evaluate(() => document.body.dataset.ready), 'true', `page failed: ${problems.join('; ')}`);
+  return page;
+}
+
+/** Type-in equivalent: fill the editor and wait for the debounced check to finish. */
+async function paste(page, text) {
+  const runs = await page.evaluate(() => Number(document.body.dataset.runs ?? 0));
+  await page.fill('#text', text);
+  await page.waitForFunction((n) => Number(document.body.dataset.runs) > n, runs);
+}
+
+/** The CLI's JSON for `text` saved as `name` (so file names in the report agree). */
+function cliFor(name, text, extra = []) {
+  const dir = mkdtempSync(join(tmpdir(), 'palisade-playground-'));
+  writeFileSync(join(dir, name), text);
+  for (const [file, content] of Object.entries(extra.files ?? {})) writeFileSync(join(dir, file), content);
+  const r = cli(['check', '--format', 'json', '--now', String(NOW), ...(extra.args ?? []), name], dir);
+  rmSync(dir, { recursive: true, force: true });
+  return r.stdout;
+}
+
+function summaryLine(report) {
+  const s = report.summary;
+  const sev = ['critical', 'high', 'medium', 'low', 'info'].filter((k) => s.by_severity[k] > 0).map((k) => `${s.by_severity[k]} ${k}`);
+  return `${s.findings} findings${sev.length ? ` (${sev.join(', ')})` : ''} in ${s.resources} resources${s.skipped ? `, ${s.skipped} skipped` : ''}`;
+}
+
+test('paste a rendered chart: findings equal the CLI, click highlights the line, share link reproduces it', async () => {
+  const text = readFileSync(join(repo, 'examples', 'demo-app.yaml'), 'utf8');
+  const page = await open(`${server.url}#`);
+  await page.fill('#now', String(NOW));
+  await page.dispatchEvent('#now', 'change');
+  await paste(page, text);
+  const json = await page.evaluate(() => window.palisade.lastResult.json);
+  const expected = cliFor('manifest.yaml', text);
+  assert.equal(json, expected);
+  const report = JSON.parse(expected);
+
+  // The list shows every finding: severity, policy/rule, location, message, remediation.
+  const shown = await page.$$eval('#findings li', (items) => items.map((li) => [
+    li.querySelector('.sev').textContent, li.querySelector('.rule').textContent,
+    li.querySelector('.loc').textContent, li.querySelector('.message').textContent,
+    li.querySelector('.remediation').textContent.length > 0,
+  ]));
+  assert.deepEqual(shown, report.findings.map((f) => [f.severity, `${f.policy}/${f.rule}`, `${f.file}:${f.line}:${f.column}`, f.message, true]));
+  assert.equal(await page.textContent('#summary'), summaryLine(report));
+
+  // Clicking a finding selects its line in the editor and marks it in the gutter.
+  const pick = report.findings.length - 1;
+  const line = report.findings[pick].line;
+  await page.click(`#findings li[data-index="${pick}"]`);
+  assert.equal(await page.textContent('#gutter .hl'), String(line));
+  const selected = await page.evaluate(() => {
+    const t = document.getElementById('text');
+    return t.value.slice(t.selectionStart, t.selectionEnd);
+  });
+  assert.equal(selected, text.split('\n')[line - 1]);
+  assert.equal(await page.isVisible('#highlight'), true);
+  await page.screenshot({ path: join(artefacts, 'playground.png'), fullPage: true });
+
+  // Settings from the generated form, a policy turned off, then a share link.
+  await page.click('#policies fieldset:has([name="pod-security.level"]) > details > summary');
+  await page.selectOption('select[name="pod-security.level"]', '"restricted"');
+  await page.uncheck('input[name="policy.supply-chain"]');
+  await page.evaluate(() => window.palisade.run());
+  const configured = await page.evaluate(() => window.palisade.lastResult.json);
+  const settingsFile = { 'ps.json': JSON.stringify({ level: 'restricted' }) };
+  assert.equal(configured, cliFor('manifest.yaml', text, {
+    files: settingsFile, args: ['--policy', 'hardening', '--policy', 'pod-security', '--settings', 'pod-security=ps.json'],
+  }));
+  assert.notEqual(configured, json);
+  await page.click('#share');
+  await page.waitForFunction(() => location.hash.startsWith('#s='));
+  const link = await page.evaluate(() => location.href);
+  await page.close();
+
+  const again = await open(link);
+  assert.equal(await again.evaluate(() => window.palisade.lastResult.json), configured);
+  assert.equal(await again.inputValue('#text'), text);
+  assert.equal(await again.inputValue('select[name="pod-security.level"]'), '"restricted"');
+  assert.equal(await again.isChecked('input[name="policy.supply-chain"]'), false);
+  await again.close();
+});
+
+test('drop a chart, its .prov and a keyring: the verdict equals `palisade verify chart`', async () => {
+  const page = await open(server.url);
+  const dir = join(shared, 'fixtures', 'helm-prov');
+  const now = 1_796_000_000;
+  await page.fill('#now', String(now));
+  for (const [chartDir, keyring] of [['.', 'pubring.gpg'], ['tampered-chart', '../pubring.gpg']]) {
+    await page.evaluate(() => { window.palisade.lastVerdict = undefined; });
+    await page.click('#clear-evidence');
+    const cwd = join(dir, chartDir);
+    await page.setInputFiles('#evidence-input', [join(cwd, 'demo-0.1.0.tgz'), join(cwd, 'demo-0.1.0.tgz.prov'), join(cwd, keyring)]);
+    await page.waitForFunction(() => document.querySelectorAll('#evidence select').length === 3);
+    const kinds = await page.$$eval('#evidence select', (s) => s.map((x) => x.value));
+    assert.deepEqual(kinds, ['helm-chart', 'helm-provenance', 'openpgp-keyring']);
+    await page.click('#verify');
+    await page.waitForFunction(() => window.palisade.lastVerdict);
+    const verdict = await page.evaluate(() => window.palisade.lastVerdict);
+    const expected = cli(['verify', 'chart', 'demo-0.1.0.tgz', '--keyring', keyring, '--format', 'json', '--now', String(now)], cwd);
+    assert.deepEqual(verdict, JSON.parse(expected.stdout));
+    assert.equal(verdict.verified, chartDir === '.');
+  }
+  await page.close();
+});
+
+test('works offline once loaded', async () => {
+  const page = await open(server.url);
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+    if (!navigator.serviceWorker.controller) {
+      await new Promise((ok) => navigator.serviceWorker.addEventListener('controllerchange', ok, { once: true }));
+    }
+  });
+  await context.setOffline(true);
+  try {
+    await page.reload();
+    await page.waitForFunction(() => document.body.dataset.ready, null, { timeout: 60_000 });
+    assert.equal(await page.evaluate(() => document.body.dataset.ready), 'true');
+    await paste(page, 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  hostPID: true\n  containers:\n    - name: c\n      image: x\n');
+    const report = await page.evaluate(() => window.palisade.lastResult.report);
+    assert.equal(report.summary.resources, 1);
+    assert.ok(report.findings.some((f) => f.rule === 'host-pid'));
+  } finally {
+    await context.setOffline(false);
+    await page.close();
+  }
+});
+
+test('performance: 100 objects with all default policies, and page weight', async () => {
+  const text = corpus100();
+  const page = await open(server.url);
+  const runs = await page.evaluate(async (input) => {
+    const check = () => window.palisade.runtime.check({ inputs: [{ name: 'corpus-100.yaml', text: input }], now: 1_780_000_000 });
+    const first = await check(); // compiles the core modules on first use
+    const times = [];
+    for (let i = 0; i < 11; i += 1) {
+      const t0 = performance.now();
+      await check();
+      times.push(performance.now() - t0);
+    }
+    return { times, resources: first.report.summary.resources, findings: first.report.summary.findings, loadMs: window.palisade.loadMs };
+  }, text);
+  const sorted = [...runs.times].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)];
+  const weight = await pageWeight();
+  const numbers = {
+    objects: runs.resources, findings: runs.findings, runs: runs.times.length,
+    medianMs: Number(median.toFixed(1)), minMs: Number(sorted[0].toFixed(1)), maxMs: Number(sorted.at(-1).toFixed(1)),
+    loadMs: Number(runs.loadMs.toFixed(1)), pageBytes: weight.bytes, pageGzipBytes: weight.gzip, pageFiles: weight.files,
+    chromium: context.browser()?.version() ?? (await (await context.newCDPSession(page)).send('Browser.getVersion')).product,
+  };
+  writeFileSync(join(artefacts, 'perf.json'), `${JSON.stringify(numbers, null, 2)}\n`);
+  console.log(`# playground performance: ${JSON.stringify(numbers)}`);
+  assert.equal(runs.resources, 100);
+  assert.ok(median < 100, `median ${median.toFixed(1)} ms for 100 objects (limit 100 ms)`);
+  await page.close();
+});
