@@ -87,7 +87,12 @@ impl Outcome {
             }),
             SkipDecision::Expired { message } => {
                 let pos = resource.pos();
-                self.warnings.push(InputWarning { file: resource.file.clone(), line: pos.line, column: pos.column, message });
+                self.warnings.push(InputWarning {
+                    file: resource.file.clone(),
+                    line: pos.line,
+                    column: pos.column,
+                    message,
+                });
                 self.findings.push(locate(resource, policy, severity, f));
             }
         }

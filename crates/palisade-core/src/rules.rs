@@ -111,7 +111,12 @@ mod tests {
         let states: Vec<_> = rules.iter().map(|r| state("p", r, &overrides).unwrap()).collect();
         assert_eq!(
             states,
-            vec![(false, Severity::Medium), (true, Severity::Critical), (true, Severity::Medium), (true, Severity::Medium)]
+            vec![
+                (false, Severity::Medium),
+                (true, Severity::Critical),
+                (true, Severity::Medium),
+                (true, Severity::Medium)
+            ]
         );
     }
 

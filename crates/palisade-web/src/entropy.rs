@@ -5,6 +5,7 @@
 
 /// Fill `len` bytes at `dest` with a fixed pattern.
 #[allow(unsafe_code, reason = "getrandom's custom backend is an extern function taking a raw buffer")]
+#[expect(clippy::unnecessary_wraps, reason = "the signature getrandom declares")]
 #[unsafe(no_mangle)]
 unsafe extern "Rust" fn __getrandom_v03_custom(dest: *mut u8, len: usize) -> Result<(), getrandom::Error> {
     // SAFETY: getrandom passes a valid, writable buffer of `len` bytes.

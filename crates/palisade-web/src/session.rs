@@ -100,7 +100,8 @@ impl GuestSession for Session {
             })
             .collect();
         let name = info.name;
-        let overrides = palisade_core::rules::take_overrides(&name, &rules, &mut settings).map_err(|e| e.to_string())?;
+        let overrides =
+            palisade_core::rules::take_overrides(&name, &rules, &mut settings).map_err(|e| e.to_string())?;
         check_schema(&name, &info.settings_schema, &settings)?;
         let mut enabled = BTreeMap::new();
         for rule in &rules {
@@ -215,8 +216,8 @@ fn contract_violation(policy: &Policy, f: &JsFinding, count: usize) -> Option<St
 
 /// Validate settings against the policy's JSON Schema, with the engine's wording.
 fn check_schema(policy: &str, schema: &str, settings: &serde_json::Value) -> Result<(), String> {
-    let schema: serde_json::Value =
-        serde_json::from_str(schema).map_err(|e| format!("policy `{policy}` failed in info(): settings schema is not JSON: {e}"))?;
+    let schema: serde_json::Value = serde_json::from_str(schema)
+        .map_err(|e| format!("policy `{policy}` failed in info(): settings schema is not JSON: {e}"))?;
     let validator = jsonschema::validator_for(&schema)
         .map_err(|e| format!("policy `{policy}` has an invalid settings schema: {e}"))?;
     let problems: Vec<String> = validator

@@ -33,6 +33,7 @@ async function transpile(name, component, outDir) {
     instantiation: 'async',
     noComponentErrorWrapping: false,
     base64Cutoff: 0,
+    minify: true,
   });
   await mkdir(outDir, { recursive: true });
   for (const [file, bytes] of Object.entries(files)) {
