@@ -1,7 +1,8 @@
 //! One check in the browser: the `session` resource of `palisade:web/host`.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
 use std::sync::Arc;
 
 use palisade_core::check::{Outcome, RawFinding, SkipOptions};
@@ -214,12 +215,27 @@ fn contract_violation(policy: &Policy, f: &JsFinding, count: usize) -> Option<St
     None
 }
 
+thread_local! {
+    /// Compiled settings schemas by their text: the host instance outlives sessions, and
+    /// compiling a schema costs more than checking settings against it.
+    static VALIDATORS: RefCell<HashMap<String, Rc<jsonschema::Validator>>> = RefCell::new(HashMap::new());
+}
+
 /// Validate settings against the policy's JSON Schema, with the engine's wording.
 fn check_schema(policy: &str, schema: &str, settings: &serde_json::Value) -> Result<(), String> {
-    let schema: serde_json::Value = serde_json::from_str(schema)
-        .map_err(|e| format!("policy `{policy}` failed in info(): settings schema is not JSON: {e}"))?;
-    let validator = jsonschema::validator_for(&schema)
-        .map_err(|e| format!("policy `{policy}` has an invalid settings schema: {e}"))?;
+    let cached = VALIDATORS.with(|v| v.borrow().get(schema).cloned());
+    let validator = if let Some(v) = cached {
+        v
+    } else {
+        let parsed: serde_json::Value = serde_json::from_str(schema)
+            .map_err(|e| format!("policy `{policy}` failed in info(): settings schema is not JSON: {e}"))?;
+        let compiled = Rc::new(
+            jsonschema::validator_for(&parsed)
+                .map_err(|e| format!("policy `{policy}` has an invalid settings schema: {e}"))?,
+        );
+        VALIDATORS.with(|v| v.borrow_mut().insert(schema.to_string(), compiled.clone()));
+        compiled
+    };
     let problems: Vec<String> = validator
         .iter_errors(settings)
         .map(|e| {

@@ -356,13 +356,22 @@ function renderReport(result) {
 // ---------- running ----------
 
 let timer;
+let version = 0; // bumped by every change; `data-idle` is true once the latest one is checked
+
+function busy() {
+  version += 1;
+  document.body.dataset.idle = 'false';
+}
+
 function schedule() {
+  busy();
   clearTimeout(timer);
   timer = setTimeout(run, 250);
 }
 
 async function run() {
   const seq = ++runSeq;
+  const seen = version;
   state.skipAnnotations = $('skips').value;
   try {
     state.now = parseTime($('now').value);
@@ -370,6 +379,7 @@ async function run() {
   } catch (e) {
     $('now').setCustomValidity(e.message);
     $('now').reportValidity();
+    document.body.dataset.idle = 'true';
     return;
   }
   const result = await runtime.check(state);
@@ -377,6 +387,7 @@ async function run() {
   lastResult = result;
   renderReport(result);
   document.body.dataset.runs = String(seq);
+  if (seen === version) document.body.dataset.idle = 'true';
 }
 
 // ---------- supply chain ----------
@@ -428,10 +439,7 @@ async function addFiles(files) {
       evidence.push({ name: file.name, kind: kindOf(file.name), data });
     }
   }
-  if (addedInput) {
-    showInput(state.inputs.length - 1);
-    schedule();
-  }
+  if (addedInput) showInput(state.inputs.length - 1);
   renderEvidence();
 }
 
@@ -500,14 +508,18 @@ async function start() {
     $('verdict').hidden = true;
     renderEvidence();
   });
-  $('evidence-input').addEventListener('change', (ev) => addFiles([...ev.target.files]));
+  $('evidence-input').addEventListener('change', (ev) => {
+    busy();
+    addFiles([...ev.target.files]).finally(schedule);
+  });
   for (const target of [$('editor'), $('dropzone')]) {
     target.addEventListener('dragover', (ev) => { ev.preventDefault(); target.classList.add('over'); });
     target.addEventListener('dragleave', () => target.classList.remove('over'));
     target.addEventListener('drop', (ev) => {
       ev.preventDefault();
       target.classList.remove('over');
-      addFiles([...ev.dataTransfer.files]);
+      busy();
+      addFiles([...ev.dataTransfer.files]).finally(schedule);
     });
   }
   window.palisade = {

@@ -65,9 +65,22 @@ export class Runtime {
    * `{settingsErrors: {policy: message}}` when settings are refused (the CLI exits 2 then).
    */
   async check(state) {
+    // One host instance serves every check (each check is its own session); after a trap it
+    // is replaced.
+    this.host ??= (await this.web.instantiate()).host;
     const now = BigInt(state.now ?? Math.floor(Date.now() / 1000));
-    const { host } = await this.web.instantiate();
-    const session = new host.Session(state.skipAnnotations ?? 'native', now);
+    const session = new this.host.Session(state.skipAnnotations ?? 'native', now);
+    try {
+      return await this.checkIn(session, state, now);
+    } catch (e) {
+      this.host = null;
+      throw e;
+    } finally {
+      session[Symbol.dispose ?? Symbol.for('dispose')]?.();
+    }
+  }
+
+  async checkIn(session, state, now) {
     const configured = [];
     const settingsErrors = {};
     for (const policy of this.policies) {
@@ -76,7 +89,9 @@ export class Runtime {
         const id = session.addPolicy(JSON.stringify(policy.info), JSON.stringify(state.settings?.[policy.name] ?? {}));
         configured.push({ policy, id, settings: session.settings(id), rules: session.enabledRules(id) });
       } catch (e) {
-        settingsErrors[policy.name] = failure(e).message;
+        const { kind, message } = failure(e);
+        if (kind === 'trap') throw e;
+        settingsErrors[policy.name] = message;
       }
     }
     if (Object.keys(settingsErrors).length > 0) return { settingsErrors };

@@ -50,11 +50,15 @@ async function open(url) {
   return page;
 }
 
+/** Wait until the page has checked its latest state (every change sets `data-idle` to false). */
+async function settle(page) {
+  await page.waitForFunction(() => document.body.dataset.idle === 'true');
+}
+
 /** Type-in equivalent: fill the editor and wait for the debounced check to finish. */
 async function paste(page, text) {
-  const runs = await page.evaluate(() => Number(document.body.dataset.runs ?? 0));
   await page.fill('#text', text);
-  await page.waitForFunction((n) => Number(document.body.dataset.runs) > n, runs);
+  await settle(page);
 }
 
 /** The CLI's JSON for `text` saved as `name` (so file names in the report agree). */
@@ -110,7 +114,7 @@ test('paste a rendered chart: findings equal the CLI, click highlights the line,
   await page.click('#policies fieldset:has([name="pod-security.level"]) > details > summary');
   await page.selectOption('select[name="pod-security.level"]', '"restricted"');
   await page.uncheck('input[name="policy.supply-chain"]');
-  await page.evaluate(() => window.palisade.run());
+  await settle(page);
   const configured = await page.evaluate(() => window.palisade.lastResult.json);
   const settingsFile = { 'ps.json': JSON.stringify({ level: 'restricted' }) };
   assert.equal(configured, cliFor('manifest.yaml', text, {
@@ -128,6 +132,36 @@ test('paste a rendered chart: findings equal the CLI, click highlights the line,
   assert.equal(await again.inputValue('select[name="pod-security.level"]'), '"restricted"');
   assert.equal(await again.isChecked('input[name="policy.supply-chain"]'), false);
   await again.close();
+});
+
+test('dropped manifest files become inputs; refused settings show the CLI message', async () => {
+  const page = await open(server.url);
+  await page.fill('#now', String(NOW));
+  await page.dispatchEvent('#now', 'change');
+  const dir = join(repo, 'crates', 'playground', 'test', 'fixtures');
+  await settle(page);
+  await page.setInputFiles('#evidence-input', [join(dir, 'skips.yaml'), join(dir, 'bad.yaml')]);
+  await settle(page);
+  assert.deepEqual(await page.$$eval('#tabs button', (b) => b.map((x) => x.textContent)), ['skips.yaml', 'bad.yaml']);
+  assert.equal(await page.$$eval('#evidence li', (l) => l.length), 0);
+  const json = await page.evaluate(() => window.palisade.lastResult.json);
+  assert.equal(json, cli(['check', '--format', 'json', '--now', String(NOW), 'skips.yaml', 'bad.yaml'], dir).stdout);
+  const errors = await page.$$eval('#errors li', (l) => l.map((x) => x.textContent));
+  assert.deepEqual(errors, ['bad.yaml:8: document 2 is a sequence, not a Kubernetes object (a mapping)']);
+
+  // A rule override that is not a severity: refused, with the CLI's wording, next to the policy.
+  await page.click('#policies fieldset:has([name="hardening.rules"]) > details > summary');
+  await page.fill('textarea[name="hardening.rules"]', 'privileged-container: severe');
+  await page.dispatchEvent('textarea[name="hardening.rules"]', 'change');
+  await settle(page);
+  const settings = join(tmpdir(), `palisade-rules-${process.pid}.json`);
+  writeFileSync(settings, JSON.stringify({ rules: { 'privileged-container': 'severe' } }));
+  const expected = cli(['check', '--settings', `hardening=${settings}`, 'skips.yaml'], dir);
+  rmSync(settings);
+  assert.equal(expected.status, 2);
+  assert.equal(await page.textContent('#invalid-hardening'), expected.stderr.replace(/^palisade: /, '').trimEnd());
+  assert.equal(await page.textContent('#summary'), 'settings refused');
+  await page.close();
 });
 
 test('drop a chart, its .prov and a keyring: the verdict equals `palisade verify chart`', async () => {
