@@ -409,3 +409,31 @@ fn playground_serves_the_built_page() {
         "HTTP/1.1 404 Not Found\r\ncontent-type: text/plain\r\ncontent-length: 10\r\ncache-control: no-cache\r\nconnection: close\r\n\r\nnot found\n"
     );
 }
+
+/// `palisade policies --export DIR` writes the exact embedded components and their descriptions.
+#[test]
+fn policies_export_writes_the_embedded_components() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("export");
+    let transcript = palisade(dir.path(), &["policies", "--export", "export"], None);
+    assert_eq!(transcript, "exit: 0\n--- stdout\n--- stderr\n");
+    let mut names: Vec<String> =
+        std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    let mut expected: Vec<String> = palisade_policies::BUILTIN
+        .iter()
+        .flat_map(|b| [format!("{}.json", b.name), format!("{}.wasm", b.name)])
+        .collect();
+    expected.sort();
+    assert_eq!(names, expected);
+    let listing = palisade(dir.path(), &["policies", "--format", "json"], None);
+    let listing: serde_json::Value =
+        serde_json::from_str(listing.split_once("--- stdout\n").unwrap().1.split_once("--- stderr").unwrap().0)
+            .unwrap();
+    for (i, builtin) in palisade_policies::BUILTIN.iter().enumerate() {
+        assert_eq!(std::fs::read(out.join(format!("{}.wasm", builtin.name))).unwrap(), builtin.wasm);
+        let info: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join(format!("{}.json", builtin.name))).unwrap()).unwrap();
+        assert_eq!(info, listing[i]);
+    }
+}
