@@ -70,6 +70,7 @@ async function main() {
   for (const file of await readdir(join(root, 'src'))) {
     await copyFile(join(root, 'src', file), join(dist, file));
   }
+  await copyFile(join(repo, 'examples', 'demo-app.yaml'), join(dist, 'demo-app.yaml'));
   // The service worker's precache list: every file, and a content hash naming the cache.
   const files = (await listFiles(dist)).filter((f) => f !== 'precache.json');
   const hash = createHash('sha256');

@@ -502,6 +502,13 @@ async function start() {
   $('skips').addEventListener('change', schedule);
   $('now').addEventListener('change', schedule);
   $('share').addEventListener('click', share);
+  $('example').addEventListener('click', async () => {
+    const text = await (await fetch(new URL('demo-app.yaml', base))).text();
+    state.inputs.push({ name: 'demo-app.yaml', text });
+    if (state.inputs.length === 2 && state.inputs[0].text.trim() === '') state.inputs.shift();
+    showInput(state.inputs.length - 1);
+    schedule();
+  });
   $('verify').addEventListener('click', verify);
   $('clear-evidence').addEventListener('click', () => {
     evidence.length = 0;

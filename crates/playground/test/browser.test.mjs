@@ -214,10 +214,13 @@ test('works offline once loaded', async () => {
     await page.reload();
     await page.waitForFunction(() => document.body.dataset.ready, null, { timeout: 60_000 });
     assert.equal(await page.evaluate(() => document.body.dataset.ready), 'true');
-    await paste(page, 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  hostPID: true\n  containers:\n    - name: c\n      image: x\n');
-    const report = await page.evaluate(() => window.palisade.lastResult.report);
-    assert.equal(report.summary.resources, 1);
-    assert.ok(report.findings.some((f) => f.rule === 'host-pid'));
+    // The example (fetched through the service worker) checks as the CLI checks it.
+    await page.fill('#now', String(NOW));
+    await page.click('#example');
+    await settle(page);
+    assert.deepEqual(await page.$$eval('#tabs button', (b) => b.map((x) => x.textContent)), ['demo-app.yaml']);
+    const json = await page.evaluate(() => window.palisade.lastResult.json);
+    assert.equal(json, cliFor('demo-app.yaml', readFileSync(join(repo, 'examples', 'demo-app.yaml'), 'utf8')));
   } finally {
     await context.setOffline(false);
     await page.close();

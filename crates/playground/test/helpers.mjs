@@ -1,5 +1,5 @@
 // Shared by the Node and browser tests: the CLI (the reference), fixtures, the built playground.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -59,8 +59,4 @@ export async function nodeRuntime() {
   const compile = async (url) => WebAssembly.compile(await readFile(fileURLToPath(url)));
   const readText = (url) => readFile(fileURLToPath(url), 'utf8');
   return Runtime.load(base, { compile, readText });
-}
-
-export function git(args) {
-  return execFileSync('git', args, { cwd: repo, encoding: 'utf8' });
 }
