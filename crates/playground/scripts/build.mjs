@@ -71,11 +71,16 @@ async function main() {
     await copyFile(join(root, 'src', file), join(dist, file));
   }
   await copyFile(join(repo, 'examples', 'demo-app.yaml'), join(dist, 'demo-app.yaml'));
-  // The service worker's precache list: every file, and a content hash naming the cache.
+  // The service worker's precache list: every file, and a content hash naming the cache. The
+  // hash is written into sw.js too, so a rebuilt page changes the worker and replaces the cache.
   const files = (await listFiles(dist)).filter((f) => f !== 'precache.json');
   const hash = createHash('sha256');
-  for (const f of files) hash.update(f).update(await readFile(join(dist, f)));
-  await writeFile(join(dist, 'precache.json'), JSON.stringify({ version: hash.digest('hex').slice(0, 16), files }) + '\n');
+  for (const f of files.filter((x) => x !== 'sw.js')) hash.update(f).update(await readFile(join(dist, f)));
+  const version = hash.digest('hex').slice(0, 16);
+  const sw = await readFile(join(dist, 'sw.js'), 'utf8');
+  if (!sw.includes('__PRECACHE_VERSION__')) throw new Error('sw.js lacks its version placeholder');
+  await writeFile(join(dist, 'sw.js'), sw.replace('__PRECACHE_VERSION__', version));
+  await writeFile(join(dist, 'precache.json'), JSON.stringify({ version, files }) + '\n');
   const weight = await pageWeight();
   console.log(`playground built in ${dist}: ${weight.files} files, ${weight.bytes} bytes, ${weight.gzip} bytes gzipped`);
 }

@@ -1,11 +1,13 @@
 // Offline support: on install, cache every file of the build (listed in precache.json with a
 // content hash as the cache name); then answer from the cache first, the network second.
 const scope = new URL('./', self.location).href;
+/** Content hash of the build, written by scripts/build.mjs; names the cache. */
+const VERSION = '__PRECACHE_VERSION__';
 
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
-    const { version, files } = await (await fetch(`${scope}precache.json`, { cache: 'no-store' })).json();
-    const cache = await caches.open(`palisade-${version}`);
+    const { files } = await (await fetch(`${scope}precache.json`, { cache: 'no-store' })).json();
+    const cache = await caches.open(`palisade-${VERSION}`);
     await cache.addAll(['./', ...files].map((f) => new URL(f, scope).href));
     await self.skipWaiting();
   })());
@@ -13,8 +15,7 @@ self.addEventListener('install', (event) => {
 
 self.addEventListener('activate', (event) => {
   event.waitUntil((async () => {
-    const { version } = await (await caches.match(`${scope}precache.json`) ?? fetch(`${scope}precache.json`)).json();
-    for (const key of await caches.keys()) if (key !== `palisade-${version}`) await caches.delete(key);
+    for (const key of await caches.keys()) if (key !== `palisade-${VERSION}`) await caches.delete(key);
     await self.clients.claim();
   })());
 });
