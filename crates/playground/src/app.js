@@ -451,9 +451,15 @@ async function verify() {
     const now = parseTime($('now').value) ?? Math.floor(Date.now() / 1000);
     const findings = await runtime.verify(evidence, now);
     const chart = evidence.find((e) => e.kind === 'helm-chart');
+    // Without a chart there is no CLI verdict format to follow: show what the policy reported.
     const result = chart
       ? chartVerdict(chart.name, findings)
       : { findings: findings.map((f) => ({ rule: f.rule, severity: f.severity, message: f.message })) };
+    if (!chart && findings.length === 0) {
+      box.textContent = 'The supply-chain policy reported nothing about these files (no chart among them).';
+      window.palisade.lastVerdict = result;
+      return;
+    }
     box.className = result.verified === false ? 'bad' : result.verified ? 'ok' : '';
     box.textContent = JSON.stringify(result, null, 2);
     window.palisade.lastVerdict = result;

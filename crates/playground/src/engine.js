@@ -102,14 +102,16 @@ export class Runtime {
       const resources = inputs[i].map((json, index) => ({ index, json }));
       for (const c of configured) {
         if (c.rules.length === 0) continue;
+        let findings;
         try {
           const instance = await c.policy.component.instantiate();
-          const findings = instance.evaluate({ resources, evidence: [], settings: c.settings, nowUnix, rules: c.rules });
-          session.addFindings(i, c.id, JSON.stringify(findings));
+          findings = instance.evaluate({ resources, evidence: [], settings: c.settings, nowUnix, rules: c.rules });
         } catch (e) {
           const { kind, message } = failure(e);
           session.addError(i, c.id, kind, message);
+          continue;
         }
+        session.addFindings(i, c.id, JSON.stringify(findings));
       }
     }
     const json = session.report();
