@@ -177,6 +177,8 @@ impl GuestSession for Session {
         let name = &policy.name;
         let message = if kind == "policy" {
             format!("policy `{name}` could not evaluate: {message}")
+        } else if kind == "timeout" {
+            format!("policy `{name}` exceeded its time limit of {message} ms")
         } else if message.contains("unreachable") {
             format!("policy `{name}` crashed: wasm trap: unreachable code reached (the policy panicked)")
         } else {

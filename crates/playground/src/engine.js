@@ -63,15 +63,19 @@ export class Runtime {
    * (none|native|all, default native) and `state.now` (Unix seconds, default now). Returns
    * `{report, json}`: the CLI's `--format json` document, parsed and as text; or
    * `{settingsErrors: {policy: message}}` when settings are refused (the CLI exits 2 then).
+   * `hooks.onEvaluate(input, policy)` and `hooks.onEvaluated(input, policy)` bracket each
+   * evaluation (for a watchdog);
+   * `state.timedOut` ([{input, policy, millis}]) lists evaluations that ran past their time limit
+   * in an earlier attempt: they are reported as such instead of run again.
    */
-  async check(state) {
+  async check(state, hooks = {}) {
     // One host instance serves every check (each check is its own session); after a trap it
     // is replaced.
     this.host ??= (await this.web.instantiate()).host;
     const now = BigInt(state.now ?? Math.floor(Date.now() / 1000));
     const session = new this.host.Session(state.skipAnnotations ?? 'native', now);
     try {
-      return await this.checkIn(session, state, now);
+      return await this.checkIn(session, state, now, hooks);
     } catch (e) {
       this.host = null;
       throw e;
@@ -80,7 +84,7 @@ export class Runtime {
     }
   }
 
-  async checkIn(session, state, now) {
+  async checkIn(session, state, now, hooks) {
     const configured = [];
     const settingsErrors = {};
     for (const policy of this.policies) {
@@ -102,6 +106,12 @@ export class Runtime {
       const resources = inputs[i].map((json, index) => ({ index, json }));
       for (const c of configured) {
         if (c.rules.length === 0) continue;
+        const timedOut = state.timedOut?.find((t) => t.input === i && t.policy === c.policy.name);
+        if (timedOut) {
+          session.addError(i, c.id, 'timeout', String(timedOut.millis));
+          continue;
+        }
+        hooks.onEvaluate?.(i, c.policy.name);
         let findings;
         try {
           const instance = await c.policy.component.instantiate();
@@ -110,6 +120,8 @@ export class Runtime {
           const { kind, message } = failure(e);
           session.addError(i, c.id, kind, message);
           continue;
+        } finally {
+          hooks.onEvaluated?.(i, c.policy.name);
         }
         session.addFindings(i, c.id, JSON.stringify(findings));
       }

@@ -201,6 +201,41 @@ test('drop a chart, its .prov and a keyring: the verdict equals `palisade verify
   await page.close();
 });
 
+test('an evaluation past its time limit is stopped and reported as the CLI reports it', async () => {
+  const page = await open(server.url);
+  const text = corpus100();
+  const check = (limit, policies) => page.evaluate(async ([input, ms, only, now]) => {
+    const { runtime } = window.palisade;
+    runtime.timeLimitMs = ms;
+    try {
+      return (await runtime.check({ inputs: [{ name: 'corpus-100.yaml', text: input }], now, policies: only })).json;
+    } finally {
+      runtime.timeLimitMs = 10_000;
+    }
+  }, [text, limit, policies, NOW]);
+  const dir = mkdtempSync(join(tmpdir(), 'palisade-playground-'));
+  writeFileSync(join(dir, 'corpus-100.yaml'), text);
+  const reference = (args) => {
+    const r = cli(['check', '--format', 'json', '--now', String(NOW), ...args, 'corpus-100.yaml'], dir);
+    assert.notEqual(r.stdout, '', `palisade exited ${r.status}: ${r.stderr}`);
+    return r.stdout;
+  };
+  // hardening needs far more than 1 ms for 100 objects. The CLI reports such an evaluation
+  // (`--policy-timeout 1`; too tight to run reliably, as it also bounds loading) as an error in
+  // the wording of the engine's `EvalError::Timeout`, keeping the input's warnings and count.
+  const stopped = await check(1, ['hardening']);
+  const expected = JSON.parse(reference(['--policy', 'hardening']));
+  expected.findings = [];
+  expected.skipped = [];
+  expected.errors = [{ file: 'corpus-100.yaml', policy: 'hardening', message: 'policy `hardening` exceeded its time limit of 1 ms' }];
+  expected.summary = { ...expected.summary, findings: 0, skipped: 0, by_severity: { info: 0, low: 0, medium: 0, high: 0, critical: 0 } };
+  assert.equal(stopped, `${JSON.stringify(expected, null, 2)}\n`);
+  // The replacement worker checks normally.
+  assert.equal(await check(10_000, undefined), reference([]));
+  rmSync(dir, { recursive: true, force: true });
+  await page.close();
+});
+
 test('works offline once loaded', async () => {
   const page = await open(server.url);
   await page.evaluate(async () => {
