@@ -163,6 +163,21 @@ test('dropped manifest files become inputs; refused settings show the CLI messag
   const errors = await page.$$eval('#errors li', (l) => l.map((x) => x.textContent));
   assert.deepEqual(errors, ['bad.yaml:8: document 2 is a sequence, not a Kubernetes object (a mapping)']);
 
+  // Dragging a file onto the editor adds it the same way.
+  const broken = readFileSync(join(dir, 'broken.yaml'), 'utf8');
+  await page.evaluate((text) => {
+    const data = new DataTransfer();
+    data.items.add(new File([text], 'broken.yaml', { type: 'application/yaml' }));
+    document.getElementById('editor').dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+  }, broken);
+  await settle(page);
+  assert.deepEqual(await page.$$eval('#tabs button', (b) => b.map((x) => x.textContent)), ['skips.yaml', 'bad.yaml', 'broken.yaml']);
+  assert.equal(await page.inputValue('#text'), broken);
+  assert.equal(
+    await page.evaluate(() => window.palisade.lastResult.json),
+    cli(['check', '--format', 'json', '--now', String(NOW), 'skips.yaml', 'bad.yaml', 'broken.yaml'], dir).stdout,
+  );
+
   // A rule override that is not a severity: refused, with the CLI's wording, next to the policy.
   await page.click('#policies fieldset:has([name="hardening.rules"]) > details > summary');
   await page.fill('textarea[name="hardening.rules"]', 'privileged-container: severe');
