@@ -193,8 +193,10 @@ function parseTime(text) {
   const t = text.trim();
   if (t === '') return null;
   if (/^-?\d+$/.test(t)) return Number(t);
+  // RFC 3339 requires the offset (`Z` or `+hh:mm`); without one Date.parse would read local time.
+  const rfc3339 = /^\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)$/;
   const ms = Date.parse(t);
-  if (Number.isNaN(ms) || !/^\d{4}-\d\d-\d\dT/.test(t)) throw new Error(`\`${t}\` is not RFC 3339 or Unix seconds`);
+  if (Number.isNaN(ms) || !rfc3339.test(t)) throw new Error(`\`${t}\` is not RFC 3339 or Unix seconds`);
   return Math.floor(ms / 1000);
 }
 
@@ -218,7 +220,7 @@ function settingsOf(policy) {
 }
 
 /** One control per schema property; values the user sets go into state.settings[policy]. */
-function field(policy, path, schema, problems) {
+function field(policy, path, schema) {
   const wrap = document.createElement('div');
   wrap.className = 'setting';
   const key = path.join('.');
@@ -237,7 +239,7 @@ function field(policy, path, schema, problems) {
     const legend = document.createElement('legend');
     legend.textContent = key;
     fs.append(legend);
-    for (const [k, s] of Object.entries(schema.properties)) fs.append(field(policy, [...path, k], s, problems));
+    for (const [k, s] of Object.entries(schema.properties)) fs.append(field(policy, [...path, k], s));
     wrap.append(fs);
     return wrap;
   } else if (schema.enum) {
@@ -322,10 +324,16 @@ function rulesField(policy) {
   area.value = Object.entries(rules).map(([k, v]) => `${k}: ${v}`).join('\n');
   area.addEventListener('change', () => {
     const out = {};
-    for (const line of area.value.split('\n')) {
+    for (const line of area.value.split('\n').filter((l) => l.trim() !== '')) {
       const m = line.match(/^\s*([^:\s]+)\s*:\s*(\S+)\s*$/);
-      if (m) out[m[1]] = m[2] === 'true' ? true : m[2] === 'false' ? false : m[2];
+      if (!m) {
+        area.setCustomValidity(`\`${line.trim()}\` is not \`rule-id: value\``);
+        area.reportValidity();
+        return;
+      }
+      out[m[1]] = m[2] === 'true' ? true : m[2] === 'false' ? false : m[2];
     }
+    area.setCustomValidity('');
     setAt(settingsOf(policy), ['rules'], Object.keys(out).length ? out : undefined);
     schedule();
   });
