@@ -1,6 +1,8 @@
 // The playground page: editor, policy and settings selection, results, share links, evidence
 // drop. All judgement happens in the components (see engine.js); this file is the UI.
 import { chartVerdict } from './engine.js';
+import { settingsForm } from './settings-form.js';
+import { WorkerRuntime } from './worker-runtime.js';
 import { decodeState, encodeState } from './share.js';
 
 const $ = (id) => document.getElementById(id);
@@ -21,100 +23,6 @@ let runtime;
 let lastResult = null;
 let runSeq = 0;
 const evidence = []; // [{name, kind, data}]
-
-// ---------- the evaluation worker ----------
-
-/** Time limit of one policy evaluation, as the CLI's `--policy-timeout` default. */
-const TIME_LIMIT_MS = 10_000;
-
-/**
- * The engine (engine.js) running in a Worker. Each evaluation is watched: one that runs past
- * `timeLimitMs` gets its worker terminated and replaced, and the check runs again with that
- * evaluation reported as timed out — the CLI reports it the same way and checks the rest.
- */
-class WorkerRuntime {
-  timeLimitMs = TIME_LIMIT_MS;
-
-  static async load() {
-    const runtime = new WorkerRuntime();
-    runtime.policies = await runtime.start();
-    return runtime;
-  }
-
-  start() {
-    this.worker?.terminate();
-    for (const p of this.pending?.values() ?? []) p.reject(new Error('the evaluation worker was restarted'));
-    this.worker = new Worker(new URL('worker.js', import.meta.url), { type: 'module' });
-    this.pending = new Map();
-    this.seq = 0;
-    this.worker.onmessage = ({ data }) => {
-      const call = this.pending.get(data.id);
-      if (!call) return;
-      if ('evaluating' in data) {
-        call.progress(data.evaluating);
-        return;
-      }
-      this.pending.delete(data.id);
-      if ('error' in data) call.reject(new Error(data.error));
-      else call.resolve(data.result);
-    };
-    this.worker.onerror = (e) => {
-      for (const call of this.pending.values()) call.reject(new Error(`evaluation worker: ${e.message}`));
-      this.pending.clear();
-    };
-    return this.call('policies');
-  }
-
-  call(method, args = [], progress = () => {}) {
-    this.seq += 1;
-    const id = this.seq;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, progress });
-      this.worker.postMessage({ id, method, args });
-    });
-  }
-
-  policy(name) {
-    return this.policies.find((p) => p.name === name);
-  }
-
-  /** Run `method` with a watchdog over each evaluation; resolves, or rejects with `{ timeout }`. */
-  watched(method, args) {
-    const limit = this.timeLimitMs;
-    let timer;
-    return new Promise((resolve, reject) => {
-      const progress = (evaluating) => {
-        clearTimeout(timer);
-        if (evaluating) timer = setTimeout(() => reject({ timeout: evaluating, limit }), limit);
-      };
-      this.call(method, args, progress).then(resolve, reject);
-    }).finally(() => clearTimeout(timer));
-  }
-
-  async check(state) {
-    const timedOut = [...(state.timedOut ?? [])];
-    for (;;) {
-      try {
-        return await this.watched('check', [{ ...state, timedOut }]);
-      } catch (e) {
-        if (!e?.timeout) throw e;
-        this.policies = await this.start();
-        timedOut.push({ ...e.timeout, millis: e.limit });
-      }
-    }
-  }
-
-  async verify(files, nowUnix) {
-    const data = files.map((f) => ({ name: f.name, kind: f.kind, data: f.data }));
-    try {
-      return await this.watched('verify', [data, nowUnix]);
-    } catch (e) {
-      if (!e?.timeout) throw e;
-      this.policies = await this.start();
-      throw new Error(`policy \`supply-chain\` exceeded its time limit of ${e.limit} ms`);
-    }
-  }
-}
 
 // ---------- editor ----------
 
@@ -187,7 +95,7 @@ function highlight(file, line) {
   renderGutter(line);
 }
 
-// ---------- settings forms ----------
+// ---------- options ----------
 
 function parseTime(text) {
   const t = text.trim();
@@ -198,148 +106,6 @@ function parseTime(text) {
   const ms = Date.parse(t);
   if (Number.isNaN(ms) || !rfc3339.test(t)) throw new Error(`\`${t}\` is not RFC 3339 or Unix seconds`);
   return Math.floor(ms / 1000);
-}
-
-function getAt(obj, path) {
-  return path.reduce((o, k) => (o && typeof o === 'object' ? o[k] : undefined), obj);
-}
-
-function setAt(obj, path, value) {
-  let o = obj;
-  for (const k of path.slice(0, -1)) {
-    if (typeof o[k] !== 'object' || o[k] === null || Array.isArray(o[k])) o[k] = {};
-    o = o[k];
-  }
-  if (value === undefined) delete o[path.at(-1)];
-  else o[path.at(-1)] = value;
-}
-
-function settingsOf(policy) {
-  if (!state.settings[policy]) state.settings[policy] = {};
-  return state.settings[policy];
-}
-
-/** One control per schema property; values the user sets go into state.settings[policy]. */
-function field(policy, path, schema) {
-  const wrap = document.createElement('div');
-  wrap.className = 'setting';
-  const key = path.join('.');
-  const current = getAt(state.settings[policy], path);
-  const value = current !== undefined ? current : schema.default;
-  const set = (v) => {
-    setAt(settingsOf(policy), path, v);
-    schedule();
-  };
-  const label = document.createElement('label');
-  label.textContent = `${key} `;
-  const types = [].concat(schema.type ?? []);
-  let control;
-  if (schema.type === 'object' && schema.properties) {
-    const fs = document.createElement('fieldset');
-    const legend = document.createElement('legend');
-    legend.textContent = key;
-    fs.append(legend);
-    for (const [k, s] of Object.entries(schema.properties)) fs.append(field(policy, [...path, k], s));
-    wrap.append(fs);
-    return wrap;
-  } else if (schema.enum) {
-    control = document.createElement('select');
-    for (const v of schema.enum) control.add(new Option(String(v), JSON.stringify(v), false, v === value));
-    control.addEventListener('change', () => set(JSON.parse(control.value)));
-  } else if (types.length === 1 && types[0] === 'boolean') {
-    control = document.createElement('input');
-    control.type = 'checkbox';
-    control.checked = Boolean(value);
-    control.addEventListener('change', () => set(control.checked));
-  } else if (types.length === 1 && (types[0] === 'integer' || types[0] === 'number')) {
-    control = document.createElement('input');
-    control.type = 'number';
-    control.value = value ?? '';
-    control.addEventListener('change', () => set(control.value === '' ? undefined : Number(control.value)));
-  } else if (schema.type === 'array' && schema.items?.enum) {
-    control = document.createElement('span');
-    const chosen = new Set(value ?? []);
-    for (const v of schema.items.enum) {
-      const l = document.createElement('label');
-      l.style.display = 'inline';
-      const c = document.createElement('input');
-      c.type = 'checkbox';
-      c.checked = chosen.has(v);
-      c.addEventListener('change', () => {
-        if (c.checked) chosen.add(v); else chosen.delete(v);
-        set(schema.items.enum.filter((x) => chosen.has(x)));
-      });
-      l.append(c, ` ${v} `);
-      control.append(l);
-    }
-  } else if (schema.type === 'array' && (schema.items?.type === 'string' || schema.items?.type === undefined && !schema.items?.properties)) {
-    control = document.createElement('textarea');
-    control.rows = 2;
-    control.placeholder = 'one per line';
-    control.value = (value ?? []).join('\n');
-    control.addEventListener('change', () => set(control.value.split('\n').map((s) => s.trim()).filter(Boolean)));
-  } else if (types.includes('string') && !types.includes('object') && !types.includes('array')) {
-    control = document.createElement('input');
-    control.type = 'text';
-    control.value = value ?? '';
-    control.addEventListener('change', () => {
-      const v = control.value;
-      set(v === '' ? undefined : types.includes('number') && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v);
-    });
-  } else {
-    control = document.createElement('textarea');
-    control.rows = 3;
-    control.value = value === undefined ? '' : JSON.stringify(value, null, 1);
-    control.addEventListener('change', () => {
-      try {
-        set(control.value.trim() === '' ? undefined : JSON.parse(control.value));
-        control.setCustomValidity('');
-      } catch (e) {
-        control.setCustomValidity(`not JSON: ${e.message}`);
-        control.reportValidity();
-      }
-    });
-  }
-  control.name = `${policy}.${key}`;
-  label.append(control);
-  wrap.append(label);
-  if (schema.description) {
-    const d = document.createElement('div');
-    d.className = 'desc';
-    d.textContent = schema.description;
-    wrap.append(d);
-  }
-  return wrap;
-}
-
-function rulesField(policy) {
-  const wrap = document.createElement('div');
-  wrap.className = 'setting';
-  const label = document.createElement('label');
-  label.textContent = 'rules (one `rule-id: on | off | info | low | medium | high | critical` per line) ';
-  const area = document.createElement('textarea');
-  area.name = `${policy}.rules`;
-  area.rows = 2;
-  const rules = state.settings[policy]?.rules ?? {};
-  area.value = Object.entries(rules).map(([k, v]) => `${k}: ${v}`).join('\n');
-  area.addEventListener('change', () => {
-    const out = {};
-    for (const line of area.value.split('\n').filter((l) => l.trim() !== '')) {
-      const m = line.match(/^\s*([^:\s]+)\s*:\s*(\S+)\s*$/);
-      if (!m) {
-        area.setCustomValidity(`\`${line.trim()}\` is not \`rule-id: value\``);
-        area.reportValidity();
-        return;
-      }
-      out[m[1]] = m[2] === 'true' ? true : m[2] === 'false' ? false : m[2];
-    }
-    area.setCustomValidity('');
-    setAt(settingsOf(policy), ['rules'], Object.keys(out).length ? out : undefined);
-    schedule();
-  });
-  label.append(area);
-  wrap.append(label);
-  return wrap;
 }
 
 function renderPolicies() {
@@ -367,9 +133,8 @@ function renderPolicies() {
     const summary = document.createElement('summary');
     summary.textContent = 'Settings';
     details.append(summary);
-    const schema = JSON.parse(p.info.settingsSchema);
-    for (const [k, s] of Object.entries(schema.properties ?? {})) details.append(field(p.name, [k], s));
-    details.append(rulesField(p.name));
+    state.settings[p.name] ??= {};
+    details.append(...settingsForm(p.name, JSON.parse(p.info.settingsSchema), state.settings[p.name], schedule));
     const problems = document.createElement('div');
     problems.className = 'invalid';
     problems.id = `invalid-${p.name}`;
