@@ -21,4 +21,8 @@ struct Component;
 
 impl bindings::exports::palisade::web::host::Guest for Component {
     type Session = session::Session;
+
+    fn parse_time(text: String) -> Result<i64, String> {
+        palisade_core::time::parse_time(&text)
+    }
 }

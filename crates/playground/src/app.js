@@ -97,16 +97,6 @@ function highlight(file, line) {
 
 // ---------- options ----------
 
-function parseTime(text) {
-  const t = text.trim();
-  if (t === '') return null;
-  if (/^-?\d+$/.test(t)) return Number(t);
-  // RFC 3339 requires the offset (`Z` or `+hh:mm`); without one Date.parse would read local time.
-  const rfc3339 = /^\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)$/;
-  const ms = Date.parse(t);
-  if (Number.isNaN(ms) || !rfc3339.test(t)) throw new Error(`\`${t}\` is not RFC 3339 or Unix seconds`);
-  return Math.floor(ms / 1000);
-}
 
 function renderPolicies() {
   const box = $('policies');
@@ -159,6 +149,11 @@ function renderReport(result) {
   errors.replaceChildren();
   const findings = $('findings');
   findings.replaceChildren();
+  if (result.nowError) {
+    errors.append(Object.assign(document.createElement('li'), { textContent: `evaluation time: ${result.nowError}` }));
+    $('summary').textContent = 'time refused';
+    return;
+  }
   if (result.settingsErrors) {
     for (const [policy, message] of Object.entries(result.settingsErrors)) {
       const li = document.createElement('li');
@@ -240,16 +235,10 @@ async function run() {
   const seq = ++runSeq;
   const seen = version;
   state.skipAnnotations = $('skips').value;
-  try {
-    state.now = parseTime($('now').value);
-    $('now').setCustomValidity('');
-  } catch (e) {
-    $('now').setCustomValidity(e.message);
-    $('now').reportValidity();
-    document.body.dataset.idle = 'true';
-    return;
-  }
+  state.now = $('now').value.trim() || null;
   const result = await runtime.check(state);
+  $('now').setCustomValidity(result.nowError ?? '');
+  if (result.nowError) $('now').reportValidity();
   if (seq !== runSeq) return;
   lastResult = result;
   renderReport(result);
@@ -315,8 +304,7 @@ async function verify() {
   box.hidden = false;
   box.className = '';
   try {
-    const now = parseTime($('now').value) ?? Math.floor(Date.now() / 1000);
-    const findings = await runtime.verify(evidence, now);
+    const findings = await runtime.verify(evidence, $('now').value.trim() || null);
     const chart = evidence.find((e) => e.kind === 'helm-chart');
     // Without a chart there is no CLI verdict format to follow: show what the policy reported.
     const result = chart

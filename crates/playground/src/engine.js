@@ -52,6 +52,16 @@ export class Runtime {
     return runtime;
   }
 
+  /**
+   * Unix seconds (BigInt) of `now`: a number, a text as `--now` reads it (RFC 3339 or Unix
+   * seconds, parsed by palisade-core), or absent for the clock. Throws the parse error.
+   */
+  unixTime(now) {
+    if (now === null || now === undefined || now === '') return BigInt(Math.floor(Date.now() / 1000));
+    if (typeof now === 'number') return BigInt(Math.trunc(now));
+    return this.host.parseTime(String(now));
+  }
+
   /** The policy called `name`. */
   policy(name) {
     return this.policies.find((p) => p.name === name);
@@ -60,9 +70,10 @@ export class Runtime {
   /**
    * Check `state.inputs` ([{name, text}]) with the policies named in `state.policies` (all when
    * absent), `state.settings` ({policy: settings object}), `state.skipAnnotations`
-   * (none|native|all, default native) and `state.now` (Unix seconds, default now). Returns
+   * (none|native|all, default native) and `state.now` (see `unixTime`; default now). Returns
    * `{report, json}`: the CLI's `--format json` document, parsed and as text; or
-   * `{settingsErrors: {policy: message}}` when settings are refused (the CLI exits 2 then).
+   * `{settingsErrors: {policy: message}}` when settings are refused, `{nowError}` when the time
+   * is (the CLI exits 2 then).
    * `hooks.onEvaluate(input, policy)` and `hooks.onEvaluated(input, policy)` bracket each
    * evaluation (for a watchdog);
    * `state.timedOut` ([{input, policy, millis}]) lists evaluations that ran past their time limit
@@ -72,7 +83,13 @@ export class Runtime {
     // One host instance serves every check (each check is its own session); after a trap it
     // is replaced.
     this.host ??= (await this.web.instantiate()).host;
-    const now = BigInt(state.now ?? Math.floor(Date.now() / 1000));
+    let now;
+    try {
+      now = this.unixTime(state.now);
+    } catch (e) {
+      if (failure(e).kind === 'trap') throw e;
+      return { nowError: failure(e).message };
+    }
     const session = new this.host.Session(state.skipAnnotations ?? 'native', now);
     try {
       return await this.checkIn(session, state, now, hooks);
@@ -135,9 +152,17 @@ export class Runtime {
    * data a Uint8Array), the way `palisade verify chart` does: one `HelmChart` resource named after
    * the chart, settings `{}`, all rules. Returns the raw findings, or throws the policy's error.
    */
-  async verify(files, nowUnix) {
+  async verify(files, now) {
     const policy = this.policy('supply-chain');
     if (!policy) throw new Error('the supply-chain policy is not in this build');
+    this.host ??= (await this.web.instantiate()).host;
+    let unix;
+    try {
+      unix = this.unixTime(now);
+    } catch (e) {
+      throw new Error(failure(e).message);
+    }
+    const nowUnix = unix < 0n ? 0n : unix;
     const chart = files.find((f) => f.kind === 'helm-chart');
     const subject = (f) => (f.kind === 'helm-chart' || f.kind === 'helm-provenance') && chart ? chart.name : f.name;
     const evidence = files.map((f) => ({
@@ -148,7 +173,7 @@ export class Runtime {
       : [];
     const instance = await policy.component.instantiate();
     try {
-      return instance.evaluate({ resources, evidence, settings: '{}', nowUnix: BigInt(nowUnix), rules: [] });
+      return instance.evaluate({ resources, evidence, settings: '{}', nowUnix, rules: [] });
     } catch (e) {
       const { kind, message } = failure(e);
       throw new Error(kind === 'policy'

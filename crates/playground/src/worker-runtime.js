@@ -80,10 +80,10 @@ export class WorkerRuntime {
     }
   }
 
-  async verify(files, nowUnix) {
+  async verify(files, now) {
     const data = files.map((f) => ({ name: f.name, kind: f.kind, data: f.data }));
     try {
-      return await this.watched('verify', [data, nowUnix]);
+      return await this.watched('verify', [data, now]);
     } catch (e) {
       if (!e?.timeout) throw e;
       this.policies = await this.start();

@@ -67,6 +67,18 @@ describe('reports equal the CLI', () => {
     }
   });
 
+  test('the evaluation time is read as --now reads it', async () => {
+    const [name, text] = fixtures()[3]; // skips.yaml: its skip expired on 2026-01-01
+    const rfc = await runtime.check({ inputs: [{ name, text }], now: '2026-05-28T20:26:40Z' });
+    assert.equal(rfc.json, cliJson(name));
+    const before = await runtime.check({ inputs: [{ name, text }], now: '2025-12-31T23:00:00+00:00' });
+    assert.equal(before.json, cli(['check', '--format', 'json', '--now', '2025-12-31T23:00:00+00:00', name]).stdout);
+    assert.notEqual(before.json, rfc.json);
+    assert.deepEqual(await runtime.check({ inputs: [{ name, text }], now: 'yesterday' }), {
+      nowError: '`yesterday` is not an RFC 3339 time (like 2026-01-31T12:00:00Z) or Unix seconds',
+    });
+  });
+
   test('100 corpus objects', async () => {
     const text = corpus100();
     const { json, report } = await runtime.check({ inputs: [{ name: 'corpus-100.yaml', text }], now: NOW });
