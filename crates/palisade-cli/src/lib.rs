@@ -29,6 +29,8 @@ enum Command {
     Policies(commands::policies::PoliciesArgs),
     /// Verify signatures: `palisade verify chart CHART.tgz --keyring FILE`.
     Verify(commands::verify::VerifyArgs),
+    /// Serve the browser playground (built in crates/playground) on 127.0.0.1.
+    Playground(commands::playground::PlaygroundArgs),
 }
 
 /// Exit code for usage, input and evaluation errors.
@@ -50,6 +52,7 @@ pub fn run() -> ExitCode {
         Command::Check(args) => args.execute(),
         Command::Policies(args) => args.execute(),
         Command::Verify(args) => args.execute(),
+        Command::Playground(args) => args.execute(),
     };
     match result {
         Ok(code) => ExitCode::from(code),

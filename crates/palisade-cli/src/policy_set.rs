@@ -172,30 +172,11 @@ fn load_one(engine: &Engine, source: &PolicySource) -> anyhow::Result<Policy> {
 /// schema, and decide each rule's state.
 fn configure(policy: Policy, mut settings: serde_json::Value, filter: &RuleFilter) -> anyhow::Result<ConfiguredPolicy> {
     let name = policy.name().to_string();
-    let Some(object) = settings.as_object_mut() else {
-        bail!("settings for policy `{name}` must be a mapping");
-    };
-    let overrides = object.remove("rules").unwrap_or_else(|| serde_json::json!({}));
-    let Some(overrides) = overrides.as_object() else {
-        bail!("settings for policy `{name}`: `rules` must be a mapping of rule id to on, off or a severity");
-    };
-    for id in overrides.keys() {
-        if policy.info().rule(id).is_none() {
-            bail!("settings for policy `{name}`: unknown rule `{id}`");
-        }
-    }
+    let overrides = palisade_core::rules::take_overrides(&name, &policy.info().rules, &mut settings)?;
     policy.check_settings(&settings)?;
     let mut rules = BTreeMap::new();
     for rule in &policy.info().rules {
-        let state = match overrides.get(&rule.id) {
-            None => RuleState::Default,
-            Some(v) => rule_override(v).with_context(|| format!("settings for policy `{name}`, rule `{}`", rule.id))?,
-        };
-        let (mut on, severity) = match state {
-            RuleState::Default => (rule.enabled_by_default, rule.severity),
-            RuleState::Off => (false, rule.severity),
-            RuleState::On(sev) => (true, sev.unwrap_or(rule.severity)),
-        };
+        let (mut on, severity) = palisade_core::rules::state(&name, rule, &overrides)?;
         if let Some(include) = &filter.include {
             on = RuleFilter::matches(include, &name, &rule.id);
         }
@@ -209,27 +190,4 @@ fn configure(policy: Policy, mut settings: serde_json::Value, filter: &RuleFilte
     let settings = serde_json::to_string(&settings)?;
     let enabled = rules.keys().cloned().collect();
     Ok(ConfiguredPolicy { policy, settings, rules, enabled })
-}
-
-/// A rule's state from the `rules` settings.
-enum RuleState {
-    /// Not mentioned: the policy's default.
-    Default,
-    /// `off` or `false`.
-    Off,
-    /// `on` or `true` (default severity), or a severity name.
-    On(Option<Severity>),
-}
-
-fn rule_override(v: &serde_json::Value) -> anyhow::Result<RuleState> {
-    match v {
-        serde_json::Value::Bool(false) => Ok(RuleState::Off),
-        serde_json::Value::Bool(true) => Ok(RuleState::On(None)),
-        serde_json::Value::String(s) if s == "off" => Ok(RuleState::Off),
-        serde_json::Value::String(s) if s == "on" => Ok(RuleState::On(None)),
-        serde_json::Value::String(s) => {
-            s.parse::<Severity>().map(|sev| RuleState::On(Some(sev))).map_err(anyhow::Error::msg)
-        }
-        other => bail!("expected on, off or a severity, got {other}"),
-    }
 }

@@ -362,3 +362,78 @@ fn pod_security_level_and_version() {
         [args("restricted", "v1.30"), args("baseline", "latest"), args("restricted", "v9.9")].join("\n")
     );
 }
+
+/// `palisade playground` serves a built playground from 127.0.0.1 and nothing outside it.
+#[test]
+fn playground_serves_the_built_page() {
+    use std::io::{BufRead, BufReader, Read};
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "index.html", "<!doctype html><title>p</title>\n");
+    write(dir.path(), "x.wasm", b"\0asm\x01\0\0\0");
+    let missing = palisade(dir.path(), &["playground", "--dir", "nowhere"], None);
+    assert_eq!(
+        missing,
+        "exit: 2\n--- stdout\n--- stderr\npalisade: nowhere is not a built playground (no index.html); build it with `cd crates/playground && npm ci && npm run build`\n"
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_palisade"))
+        .args(["playground", "--port", "0", "--dir"])
+        .arg(dir.path())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    let port = first.trim().strip_prefix("palisade playground at http://127.0.0.1:").unwrap().trim_end_matches('/');
+    let get = |path: &str| {
+        let mut s = std::net::TcpStream::connect(format!("127.0.0.1:{port}")).unwrap();
+        write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+        let mut out = Vec::new();
+        s.read_to_end(&mut out).unwrap();
+        String::from_utf8_lossy(&out).into_owned()
+    };
+    let index = get("/#s=abc");
+    let wasm = get("/x.wasm");
+    let outside = get("/../etc/passwd");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(
+        index,
+        "HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: 32\r\ncache-control: no-cache\r\nconnection: close\r\n\r\n<!doctype html><title>p</title>\n"
+    );
+    assert_eq!(
+        wasm,
+        "HTTP/1.1 200 OK\r\ncontent-type: application/wasm\r\ncontent-length: 8\r\ncache-control: no-cache\r\nconnection: close\r\n\r\n\0asm\u{1}\0\0\0"
+    );
+    assert_eq!(
+        outside,
+        "HTTP/1.1 404 Not Found\r\ncontent-type: text/plain\r\ncontent-length: 10\r\ncache-control: no-cache\r\nconnection: close\r\n\r\nnot found\n"
+    );
+}
+
+/// `palisade policies --export DIR` writes the exact embedded components and their descriptions.
+#[test]
+fn policies_export_writes_the_embedded_components() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("export");
+    let transcript = palisade(dir.path(), &["policies", "--export", "export"], None);
+    assert_eq!(transcript, "exit: 0\n--- stdout\n--- stderr\n");
+    let mut names: Vec<String> =
+        std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    let mut expected: Vec<String> = palisade_policies::BUILTIN
+        .iter()
+        .flat_map(|b| [format!("{}.json", b.name), format!("{}.wasm", b.name)])
+        .collect();
+    expected.sort();
+    assert_eq!(names, expected);
+    let listing = palisade(dir.path(), &["policies", "--format", "json"], None);
+    let listing: serde_json::Value =
+        serde_json::from_str(listing.split_once("--- stdout\n").unwrap().1.split_once("--- stderr").unwrap().0)
+            .unwrap();
+    for (i, builtin) in palisade_policies::BUILTIN.iter().enumerate() {
+        assert_eq!(std::fs::read(out.join(format!("{}.wasm", builtin.name))).unwrap(), builtin.wasm);
+        let info: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join(format!("{}.json", builtin.name))).unwrap()).unwrap();
+        assert_eq!(info, listing[i]);
+    }
+}

@@ -1,10 +1,12 @@
 //! Pure, I/O-free core of palisade: manifest parsing with source positions (Kubernetes' YAML 1.1
 //! reading), the report model, and its output formats. Builds for `wasm32` too.
 
+pub mod check;
 pub mod format;
 pub mod kinds;
 pub mod manifest;
 pub mod report;
+pub mod rules;
 pub mod skips;
 pub mod time;
 pub mod yaml;

@@ -1,5 +1,6 @@
 //! One module per subcommand, each a clap struct with `execute`.
 
 pub mod check;
+pub mod playground;
 pub mod policies;
 pub mod verify;
