@@ -14,6 +14,7 @@ use palisade_policy_sdk::{Resource, Value};
 use serde::Deserialize;
 
 use crate::RULES;
+use crate::context::Ctx;
 use crate::settings::Settings;
 
 /// Every Kubernetes object of a multi-document YAML text.
@@ -56,7 +57,7 @@ fn survey() {
             let mut fastest = Duration::MAX;
             for _ in 0..RUNS {
                 let start = Instant::now();
-                findings = (rule.check)(&resources, &settings);
+                findings = (rule.check)(&Ctx::new(&resources), &settings);
                 fastest = fastest.min(start.elapsed());
             }
             elapsed += fastest;
@@ -118,7 +119,8 @@ fn profile_loop() {
                 .collect();
             parse += t.elapsed();
             let t = Instant::now();
-            let n: usize = RULES.iter().map(|r| (r.check)(&resources, &settings).len()).sum();
+            let cx = Ctx::new(&resources);
+            let n: usize = RULES.iter().map(|r| (r.check)(&cx, &settings).len()).sum();
             rules += t.elapsed();
             std::hint::black_box(n);
         }

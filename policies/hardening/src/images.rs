@@ -6,7 +6,8 @@
 //! `1`, and a digest (`@sha256:...`) pins the image whatever the tag says. Every container is
 //! checked: init, regular and ephemeral.
 
-use palisade_policy_sdk::{Finding, Resource, RuleDef, Severity, Value};
+use crate::context::Ctx;
+use palisade_policy_sdk::{Finding, RuleDef, Severity, Value};
 
 use crate::index::Named;
 use crate::objects::{namespace, show};
@@ -90,7 +91,7 @@ impl<'a> ImageRef<'a> {
 
 /// Runs `check` on the image of every container that names one.
 pub(crate) fn each_image<I>(
-    resources: &[Resource],
+    resources: &Ctx<'_>,
     check: impl Fn(&Subject<'_, '_>, &str, &ImageRef<'_>) -> I,
 ) -> Vec<Finding>
 where
@@ -207,7 +208,7 @@ pub(crate) const IMAGE_PULL_SECRETS: RuleDef = RuleDef {
 };
 
 /// [`IMAGE_TAG_MUTABLE`].
-pub(crate) fn image_tag_mutable(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn image_tag_mutable(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     each_image(resources, |c, reference, image| {
         let what = match image.tag {
             _ if !image.is_mutable() => return None,
@@ -219,7 +220,7 @@ pub(crate) fn image_tag_mutable(resources: &[Resource], _: &Settings) -> Vec<Fin
 }
 
 /// [`IMAGE_DIGEST_PINNED`].
-pub(crate) fn image_digest_pinned(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn image_digest_pinned(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     each_image(resources, |c, reference, image| {
         (!image.is_pinned()).then(|| {
             c.report(&IMAGE_DIGEST_PINNED, &["image"], format_args!("uses image {reference}, not pinned by digest"))
@@ -228,7 +229,7 @@ pub(crate) fn image_digest_pinned(resources: &[Resource], _: &Settings) -> Vec<F
 }
 
 /// [`IMAGE_PULL_POLICY_ALWAYS`].
-pub(crate) fn image_pull_policy_always(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn image_pull_policy_always(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     each_image(resources, |c, _, image| {
         let defaults_to_always = image.is_mutable() || image.digest.is_some();
         let missing =
@@ -238,7 +239,7 @@ pub(crate) fn image_pull_policy_always(resources: &[Resource], _: &Settings) -> 
 }
 
 /// [`LATEST_REQUIRES_PULL_ALWAYS`].
-pub(crate) fn latest_requires_pull_always(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn latest_requires_pull_always(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     each_image(resources, |c, reference, image| {
         let policy = c.get(&["imagePullPolicy"]).filter(|p| *p != "Always")?;
         image.is_mutable().then(|| {
@@ -253,7 +254,7 @@ pub(crate) fn latest_requires_pull_always(resources: &[Resource], _: &Settings) 
 
 /// Reports images under (`inside`) or outside (`!inside`) the prefixes of `list`; an empty list
 /// reports nothing.
-fn registry_list(rule: &RuleDef, resources: &[Resource], list: &[String], inside: bool, why: &str) -> Vec<Finding> {
+fn registry_list(rule: &RuleDef, resources: &Ctx<'_>, list: &[String], inside: bool, why: &str) -> Vec<Finding> {
     if list.is_empty() {
         return Vec::new();
     }
@@ -264,19 +265,19 @@ fn registry_list(rule: &RuleDef, resources: &[Resource], list: &[String], inside
 }
 
 /// [`IMAGE_REGISTRY_ALLOWLIST`].
-pub(crate) fn image_registry_allowlist(resources: &[Resource], settings: &Settings) -> Vec<Finding> {
+pub(crate) fn image_registry_allowlist(resources: &Ctx<'_>, settings: &Settings) -> Vec<Finding> {
     let why = "outside the allowed registries";
     registry_list(&IMAGE_REGISTRY_ALLOWLIST, resources, &settings.allowed_registries, false, why)
 }
 
 /// [`IMAGE_REGISTRY_DENYLIST`].
-pub(crate) fn image_registry_denylist(resources: &[Resource], settings: &Settings) -> Vec<Finding> {
+pub(crate) fn image_registry_denylist(resources: &Ctx<'_>, settings: &Settings) -> Vec<Finding> {
     let why = "from a denied registry";
     registry_list(&IMAGE_REGISTRY_DENYLIST, resources, &settings.denied_registries, true, why)
 }
 
 /// [`DEPRECATED_K8S_REGISTRY`].
-pub(crate) fn deprecated_k8s_registry(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn deprecated_k8s_registry(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     each_image(resources, |c, reference, image| {
         (image.registry == "k8s.gcr.io").then(|| {
             c.report(
@@ -306,7 +307,7 @@ pub(crate) const PUBLIC_REGISTRIES: [&str; 13] = [
 ];
 
 /// [`IMAGE_PULL_SECRETS`].
-pub(crate) fn image_pull_secrets(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn image_pull_secrets(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     let accounts = Named::new(resources, &["ServiceAccount"]);
     visit(resources, Visit::Pods, |pod| {
         if pod.get(&["imagePullSecrets"]).and_then(Value::as_array).is_some_and(|s| !s.is_empty()) {

@@ -9,7 +9,8 @@
 
 use std::collections::HashMap;
 
-use palisade_policy_sdk::workload::{PodSpec, pod_spec, pod_specs};
+use crate::context::Ctx;
+use palisade_policy_sdk::workload::{PodSpec, pod_spec};
 use palisade_policy_sdk::{Finding, Resource, RuleDef};
 
 use crate::objects::{is_cluster_scoped, namespace, report};
@@ -116,9 +117,9 @@ pub(crate) struct Pods<'a> {
 
 impl<'a> Pods<'a> {
     /// The pods of every pod-bearing object except `PodTemplate`, which runs nothing by itself.
-    pub(crate) fn new(resources: &'a [Resource]) -> Self {
+    pub(crate) fn new(cx: &Ctx<'a>) -> Self {
         let mut index = Self::default();
-        for spec in pod_specs(resources).filter(|spec| spec.resource.kind() != "PodTemplate") {
+        for spec in cx.pods().iter().map(|pod| pod.spec.clone()).filter(|spec| spec.resource.kind() != "PodTemplate") {
             let labels = pod_labels(&spec);
             let position = index.all.len();
             let ns = namespace(spec.resource);
@@ -306,7 +307,7 @@ mod tests {
                 "spec": {"containers": []}}),
             workload("Deployment", "nolabels", None, &Value::Null),
         ]);
-        let pods = Pods::new(&input);
+        let pods = Pods::new(&Ctx::new(&input));
         assert_eq!(pods.all().len(), 5, "PodTemplate runs nothing");
         let web = json!({"matchLabels": {"app": "web"}});
         let web = Selector::parse(&web).unwrap();
@@ -335,13 +336,13 @@ mod tests {
             workload("StatefulSet", "db", None, &json!({"app": "db"})),
             workload("Deployment", "web", None, &json!({"app": "web"})),
         ]);
-        let pods = Pods::new(&input);
+        let pods = Pods::new(&Ctx::new(&input));
         let pod_name = json!({"matchLabels": {"app": "db", "statefulset.kubernetes.io/pod-name": "db-0"}});
         assert_eq!(names(&pods.select(None, &Selector::parse(&pod_name).unwrap())), ["db"]);
         let only_hash = json!({"matchLabels": {"pod-template-hash": "abc"}});
         assert_eq!(names(&pods.select(None, &Selector::parse(&only_hash).unwrap())), ["web"]);
         assert!(pods.judges(None) && !pods.judges(Some("kube-system")));
-        assert!(Pods::new(&[]).judges(Some("kube-system")));
+        assert!(Pods::new(&Ctx::new(&[])).judges(Some("kube-system")));
     }
 
     #[test]
@@ -353,7 +354,7 @@ mod tests {
             json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "apps"}}),
             json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "empty"}}),
         ]);
-        let pods = Pods::new(&input);
+        let pods = Pods::new(&Ctx::new(&input));
         let rule = crate::network::policies::NAMESPACE_WITHOUT_NETWORKPOLICY;
         let findings: Vec<_> = WorkloadNamespace::all(&input, &pods)
             .iter()

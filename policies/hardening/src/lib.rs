@@ -5,9 +5,11 @@
 //! lists them all in catalog order. `evaluate` runs every rule on every call: the host filters
 //! findings by the rules enabled in its configuration, so opt-in rules are evaluated too.
 
-use palisade_policy_sdk::{Finding, Input, Policy, PolicyMeta, Resource, RuleDef, export_policy};
+use crate::context::Ctx;
+use palisade_policy_sdk::{Finding, Input, Policy, PolicyMeta, RuleDef, export_policy};
 
 mod availability;
+mod context;
 #[cfg(test)]
 mod corpus;
 #[cfg(test)]
@@ -36,7 +38,7 @@ use rbac::{accounts, bindings, escalation, grants};
 use settings::Settings;
 
 /// A rule's check: findings over the whole resource set.
-pub(crate) type Check = fn(&[Resource], &Settings) -> Vec<Finding>;
+pub(crate) type Check = fn(&Ctx<'_>, &Settings) -> Vec<Finding>;
 
 /// A rule and its check.
 pub(crate) struct Rule {
@@ -250,11 +252,8 @@ impl Policy for Hardening {
 
     fn evaluate(input: &Input) -> Result<Vec<Finding>, String> {
         let settings = Settings::parse(&input.settings)?;
-        Ok(RULES
-            .iter()
-            .filter(|rule| input.runs(rule.def.id))
-            .flat_map(|rule| (rule.check)(&input.resources, &settings))
-            .collect())
+        let cx = Ctx::new(&input.resources);
+        Ok(RULES.iter().filter(|rule| input.runs(rule.def.id)).flat_map(|rule| (rule.check)(&cx, &settings)).collect())
     }
 }
 
@@ -596,7 +595,7 @@ mod tests {
         let resources = kitchen_sink();
         let settings = Settings::parse(&kitchen_sink_settings()).unwrap();
         for rule in RULES {
-            let findings = (rule.check)(&resources, &settings);
+            let findings = (rule.check)(&Ctx::new(&resources), &settings);
             let never = NEVER_REPORTS.contains(&rule.def.id);
             assert_eq!(findings.is_empty(), never, "{} in the kitchen sink: {findings:?}", rule.def.id);
             for finding in findings {
@@ -647,7 +646,8 @@ mod tests {
     #[test]
     fn a_hardened_release_passes_every_rule() {
         let resources = hardened();
-        let findings: Vec<_> = RULES.iter().flat_map(|rule| (rule.check)(&resources, &Settings::default())).collect();
+        let findings: Vec<_> =
+            RULES.iter().flat_map(|rule| (rule.check)(&Ctx::new(&resources), &Settings::default())).collect();
         assert_eq!(findings, Vec::new());
     }
 

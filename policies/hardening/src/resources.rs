@@ -5,10 +5,11 @@
 //! compared as numbers (`1` equals `1000m`), and a value that is not a valid quantity, or zero,
 //! counts as not set.
 
+use crate::context::Ctx;
 use std::collections::HashSet;
 
 use palisade_policy_sdk::workload::ContainerKind;
-use palisade_policy_sdk::{Finding, Resource, RuleDef, Severity, Value};
+use palisade_policy_sdk::{Finding, RuleDef, Severity, Value};
 
 use crate::index::{Pods, WorkloadNamespace};
 use crate::objects::{namespace, show};
@@ -161,7 +162,7 @@ pub(crate) const LIMITRANGE_PRESENT: RuleDef = RuleDef {
 };
 
 /// Runs `check` on every init and regular container.
-fn each_container<I>(resources: &[Resource], check: impl Fn(&Subject<'_, '_>) -> I) -> Vec<Finding>
+fn each_container<I>(resources: &Ctx<'_>, check: impl Fn(&Subject<'_, '_>) -> I) -> Vec<Finding>
 where
     I: IntoIterator<Item = Finding>,
 {
@@ -183,7 +184,7 @@ fn amount<'a>(c: &Subject<'_, 'a>, kind: &str, name: &str) -> Option<(Quantity, 
 }
 
 /// Reports containers without a usable `resources.<kind>.<name>` (see [`amount`]).
-fn require(rule: &RuleDef, resources: &[Resource], kind: &str, name: &str) -> Vec<Finding> {
+fn require(rule: &RuleDef, resources: &Ctx<'_>, kind: &str, name: &str) -> Vec<Finding> {
     each_container(resources, |c| {
         let pod_level = Subject::pod(c.pod).get(&["resources", kind, name]).is_some_and(|v| usable(v).is_some());
         if pod_level {
@@ -194,27 +195,27 @@ fn require(rule: &RuleDef, resources: &[Resource], kind: &str, name: &str) -> Ve
 }
 
 /// [`CPU_REQUESTS`].
-pub(crate) fn cpu_requests(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn cpu_requests(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     require(&CPU_REQUESTS, resources, "requests", "cpu")
 }
 
 /// [`CPU_LIMITS`].
-pub(crate) fn cpu_limits(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn cpu_limits(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     require(&CPU_LIMITS, resources, "limits", "cpu")
 }
 
 /// [`MEMORY_REQUESTS`].
-pub(crate) fn memory_requests(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn memory_requests(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     require(&MEMORY_REQUESTS, resources, "requests", "memory")
 }
 
 /// [`MEMORY_LIMITS`].
-pub(crate) fn memory_limits(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn memory_limits(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     require(&MEMORY_LIMITS, resources, "limits", "memory")
 }
 
 /// Reports containers whose request of each of `names` differs from their limit.
-fn require_equal(rule: &RuleDef, resources: &[Resource], names: &[&str]) -> Vec<Finding> {
+fn require_equal(rule: &RuleDef, resources: &Ctx<'_>, names: &[&str]) -> Vec<Finding> {
     each_container(resources, |c| {
         names
             .iter()
@@ -239,12 +240,12 @@ fn require_equal(rule: &RuleDef, resources: &[Resource], names: &[&str]) -> Vec<
 }
 
 /// [`REQUESTS_EQUAL_LIMITS`].
-pub(crate) fn requests_equal_limits(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn requests_equal_limits(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     require_equal(&REQUESTS_EQUAL_LIMITS, resources, &["cpu", "memory"])
 }
 
 /// [`EPHEMERAL_STORAGE_SET`].
-pub(crate) fn ephemeral_storage_set(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn ephemeral_storage_set(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     let mut out = require(&EPHEMERAL_STORAGE_SET, resources, "requests", "ephemeral-storage");
     out.extend(require(&EPHEMERAL_STORAGE_SET, resources, "limits", "ephemeral-storage"));
     out.sort_by_key(|f| (f.resource, f.path.clone()));
@@ -252,12 +253,12 @@ pub(crate) fn ephemeral_storage_set(resources: &[Resource], _: &Settings) -> Vec
 }
 
 /// [`EPHEMERAL_STORAGE_EQUAL`].
-pub(crate) fn ephemeral_storage_equal(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn ephemeral_storage_equal(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     require_equal(&EPHEMERAL_STORAGE_EQUAL, resources, &["ephemeral-storage"])
 }
 
 /// [`RESOURCES_WITHIN_BOUNDS`].
-pub(crate) fn resources_within_bounds(resources: &[Resource], settings: &Settings) -> Vec<Finding> {
+pub(crate) fn resources_within_bounds(resources: &Ctx<'_>, settings: &Settings) -> Vec<Finding> {
     let r = &settings.resource_ranges;
     let bounds: [(&str, &str, &Option<Written>, &Option<Written>); 4] = [
         ("requests", "cpu", &r.cpu_request_min, &r.cpu_request_max),
@@ -292,7 +293,7 @@ pub(crate) fn resources_within_bounds(resources: &[Resource], settings: &Setting
 }
 
 /// [`LIMITRANGE_PRESENT`].
-pub(crate) fn limitrange_present(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn limitrange_present(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     let limited: HashSet<Option<&str>> = resources.iter().filter(|r| r.kind() == "LimitRange").map(namespace).collect();
     let pods = Pods::new(resources);
     WorkloadNamespace::all(resources, &pods)

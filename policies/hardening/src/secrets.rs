@@ -8,6 +8,7 @@
 //! like name where a secret is, not the secret (Bitnami's `POSTGRES_PASSWORD_FILE`), and booleans,
 //! numbers, paths and plain URLs are settings (`ALLOW_EMPTY_PASSWORD: "no"`).
 
+use crate::context::Ctx;
 use palisade_policy_sdk::{Finding, Resource, RuleDef, Severity, Value, pointer};
 
 use crate::index::Named;
@@ -160,7 +161,7 @@ fn literal_secret(settings: &Settings, name: &str, value: &str) -> bool {
 }
 
 /// [`ENV_LITERAL_SECRET`].
-pub(crate) fn env_literal_secret(resources: &[Resource], settings: &Settings) -> Vec<Finding> {
+pub(crate) fn env_literal_secret(resources: &Ctx<'_>, settings: &Settings) -> Vec<Finding> {
     visit(resources, Visit::Containers, |c| {
         items(c.get(&["env"]))
             .filter_map(|(j, var)| {
@@ -219,7 +220,7 @@ fn credential_material(value: &str) -> Option<&'static str> {
 }
 
 /// [`CONFIGMAP_SENSITIVE_CONTENT`].
-pub(crate) fn configmap_sensitive_content(resources: &[Resource], settings: &Settings) -> Vec<Finding> {
+pub(crate) fn configmap_sensitive_content(resources: &Ctx<'_>, settings: &Settings) -> Vec<Finding> {
     let mut out = Vec::new();
     for configmap in resources.iter().filter(|r| r.kind() == "ConfigMap") {
         for (key, value) in map(&configmap.json, &["data"]).into_iter().flatten() {
@@ -278,7 +279,7 @@ impl EnvRef<'_> {
 }
 
 /// [`SECRET_AS_ENV`].
-pub(crate) fn secret_as_env(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn secret_as_env(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     visit(resources, Visit::Containers, |c| {
         env_refs(c)
             .into_iter()
@@ -299,7 +300,7 @@ fn defines(object: &Resource, key: &str) -> bool {
 }
 
 /// [`ENV_REF_MISSING`].
-pub(crate) fn env_ref_missing(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn env_ref_missing(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     let objects = Named::new(resources, &["Secret", "ConfigMap"]);
     visit(resources, Visit::Containers, |c| {
         let ns = namespace(c.pod.resource);
@@ -325,7 +326,7 @@ pub(crate) fn env_ref_missing(resources: &[Resource], _: &Settings) -> Vec<Findi
 }
 
 /// [`SECRET_DATA_IN_CHART`].
-pub(crate) fn secret_data_in_chart(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn secret_data_in_chart(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     resources
         .iter()
         .filter(|r| r.kind() == "Secret" && text(&r.json, &["type"]) != "kubernetes.io/service-account-token")
@@ -369,7 +370,7 @@ pub(crate) fn mounted<'a>(
 /// Reports every volume of `field` (`secret`, `configMap`, ...) that a pod mounts.
 pub(crate) fn report_mounts(
     rule: &RuleDef,
-    resources: &[Resource],
+    resources: &Ctx<'_>,
     field: &str,
     name_field: &str,
     kind: &str,
@@ -386,7 +387,7 @@ pub(crate) fn report_mounts(
 }
 
 /// [`WORKLOAD_SECRET_ACCESS`].
-pub(crate) fn workload_secret_access(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn workload_secret_access(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     report_mounts(&WORKLOAD_SECRET_ACCESS, resources, "secret", "secretName", "Secret")
 }
 

@@ -6,7 +6,8 @@
 //! requests that evidence from the host and implements them. The other rows recognise components by
 //! image and labels.
 
-use palisade_policy_sdk::{Finding, Resource, RuleDef, Severity, Value, pointer};
+use crate::context::Ctx;
+use palisade_policy_sdk::{Finding, RuleDef, Severity, Value, pointer};
 
 use crate::images::{ImageRef, each_image};
 use crate::index::pod_labels;
@@ -150,17 +151,17 @@ pub(crate) const VULNERABLE_COMPONENT_VERSION: RuleDef = RuleDef {
 };
 
 /// [`IMAGE_SIGNATURE_VERIFIED`]: needs evidence; see the module docs.
-pub(crate) fn image_signature_verified(_: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn image_signature_verified(_: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     Vec::new()
 }
 
 /// [`IMAGE_SIGNATURE_PRESENT`]: needs evidence; see the module docs.
-pub(crate) fn image_signature_present(_: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn image_signature_present(_: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     Vec::new()
 }
 
 /// [`CHART_PROVENANCE`]: needs evidence; see the module docs.
-pub(crate) fn chart_provenance(_: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn chart_provenance(_: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     Vec::new()
 }
 
@@ -168,7 +169,7 @@ pub(crate) fn chart_provenance(_: &[Resource], _: &Settings) -> Vec<Finding> {
 /// labels carry one of `labels` (at the labels), once per pod.
 fn component_pods(
     rule: &RuleDef,
-    resources: &[Resource],
+    resources: &Ctx<'_>,
     component: &str,
     image: impl Fn(&ImageRef<'_>) -> bool,
     labels: &[&[(&str, &str)]],
@@ -199,7 +200,7 @@ fn component_pods(
 const DASHBOARD: &str = "kubernetes-dashboard";
 
 /// [`KUBERNETES_DASHBOARD_DEPLOYED`].
-pub(crate) fn kubernetes_dashboard_deployed(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn kubernetes_dashboard_deployed(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     let image = |i: &ImageRef<'_>| i.repository.starts_with("kubernetesui/") || i.base().starts_with(DASHBOARD);
     let labels: [&[(&str, &str)]; 3] =
         [&[("app", DASHBOARD)], &[("k8s-app", DASHBOARD)], &[("app.kubernetes.io/name", DASHBOARD)]];
@@ -212,12 +213,12 @@ fn is_tiller(image: &ImageRef<'_>) -> bool {
 }
 
 /// [`TILLER_DEPLOYED`].
-pub(crate) fn tiller_deployed(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn tiller_deployed(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     component_pods(&TILLER_DEPLOYED, resources, "Helm v2 Tiller", is_tiller, &[&[("app", "helm"), ("name", "tiller")]])
 }
 
 /// [`TILLER_SERVICE`].
-pub(crate) fn tiller_service(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn tiller_service(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     resources
         .iter()
         .filter(|r| r.kind() == "Service")
@@ -236,7 +237,7 @@ pub(crate) fn tiller_service(resources: &[Resource], _: &Settings) -> Vec<Findin
 }
 
 /// [`TILLER_LISTENING`].
-pub(crate) fn tiller_listening(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn tiller_listening(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     each_image(resources, |c, _, image| {
         if !is_tiller(image) {
             return None;
@@ -255,7 +256,7 @@ pub(crate) fn tiller_listening(resources: &[Resource], _: &Settings) -> Vec<Find
 const GIT_SYNC_GIT: [&str; 2] = ["GITSYNC_GIT", "GIT_SYNC_GIT"];
 
 /// [`GIT_SYNC_CODE_INJECTION`].
-pub(crate) fn git_sync_code_injection(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn git_sync_code_injection(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     visit(resources, Visit::Containers, |c| {
         items(c.get(&["env"]))
             .filter(|(_, var)| GIT_SYNC_GIT.contains(&text(var, &["name"])))
@@ -271,7 +272,7 @@ pub(crate) fn git_sync_code_injection(resources: &[Resource], _: &Settings) -> V
 }
 
 /// [`INGRESS_NGINX_EOL`].
-pub(crate) fn ingress_nginx_eol(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn ingress_nginx_eol(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     each_image(resources, |c, reference, image| {
         let controller = image.repository.ends_with("ingress-nginx/controller")
             || image.repository.ends_with("ingress-nginx/controller-chroot")
@@ -309,7 +310,7 @@ const VULNERABLE: [Vulnerable; 3] = [
 ];
 
 /// [`VULNERABLE_COMPONENT_VERSION`].
-pub(crate) fn vulnerable_component_version(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn vulnerable_component_version(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     let mut out = each_image(resources, |c, reference, image| {
         let v = version(image.tag?)?;
         let (_, component, _, cve) =

@@ -1,5 +1,6 @@
 //! Helpers for the rule tests: manifests and exact finding assertions.
 
+use crate::context::Ctx;
 use palisade_policy_sdk::{Resource, Value, json};
 
 use crate::Check;
@@ -73,7 +74,7 @@ fn with(mut doc: Value, pointer: &str, value: Value) -> Value {
 pub(crate) fn run(check: Check, docs: Vec<Value>, settings: &Value) -> Vec<(u32, &'static str, String, String)> {
     let resources: Vec<Resource> = docs.into_iter().zip(0..).map(|(json, index)| Resource { index, json }).collect();
     let settings = Settings::parse(settings).unwrap();
-    check(&resources, &settings).into_iter().map(|f| (f.resource, f.rule, f.path, f.message)).collect()
+    check(&Ctx::new(&resources), &settings).into_iter().map(|f| (f.resource, f.rule, f.path, f.message)).collect()
 }
 
 /// Asserts that `check` on the single resource `doc` with `settings` reports exactly `expected`

@@ -4,6 +4,7 @@
 //! A budget's `spec.selector` is read as the API does: unset selects no pod; `{}` selects every pod
 //! of the namespace in `policy/v1` and none in `policy/v1beta1`.
 
+use crate::context::Ctx;
 use std::collections::HashSet;
 
 use palisade_policy_sdk::{Finding, Resource, RuleDef, Severity, Value};
@@ -109,7 +110,7 @@ fn selected<'a>(pods: &Pods<'a>, pdb: &Resource) -> Vec<&'a Resource> {
 }
 
 /// [`PDB_PRESENT`].
-pub(crate) fn pdb_present(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn pdb_present(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     let pods = if budgets(resources).next().is_some() { Pods::new(resources) } else { Pods::default() };
     let hpas = Autoscalers::new(resources);
     let covered: HashSet<u32> = budgets(resources).flat_map(|pdb| selected(&pods, pdb)).map(|r| r.index).collect();
@@ -131,7 +132,7 @@ pub(crate) fn pdb_present(resources: &[Resource], _: &Settings) -> Vec<Finding> 
 }
 
 /// [`PDB_HAS_POLICY`].
-pub(crate) fn pdb_has_policy(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn pdb_has_policy(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     budgets(resources)
         .filter(|pdb| ["minAvailable", "maxUnavailable"].iter().all(|f| lookup(&pdb.json, &["spec", f]).is_none()))
         .map(|pdb| {
@@ -151,7 +152,7 @@ fn is(value: &Value, n: i64) -> bool {
 }
 
 /// [`PDB_ALLOWS_DISRUPTION`].
-pub(crate) fn pdb_allows_disruption(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn pdb_allows_disruption(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     if budgets(resources).next().is_none() {
         return Vec::new();
     }
@@ -191,7 +192,7 @@ pub(crate) fn pdb_allows_disruption(resources: &[Resource], _: &Settings) -> Vec
 }
 
 /// [`PDB_MIN_AVAILABLE_VS_HPA`].
-pub(crate) fn pdb_min_available_vs_hpa(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn pdb_min_available_vs_hpa(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     if budgets(resources).next().is_none() {
         return Vec::new();
     }
@@ -221,7 +222,7 @@ pub(crate) fn pdb_min_available_vs_hpa(resources: &[Resource], _: &Settings) -> 
 }
 
 /// [`PDB_UNHEALTHY_POD_EVICTION_POLICY`].
-pub(crate) fn pdb_unhealthy_pod_eviction_policy(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn pdb_unhealthy_pod_eviction_policy(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     budgets(resources)
         .filter_map(|pdb| {
             judge(&PDB_UNHEALTHY_POD_EVICTION_POLICY, pdb, &["spec", "unhealthyPodEvictionPolicy"], |_| true, Some(""))

@@ -1,6 +1,7 @@
 //! Controller lifecycle: restart policies, CronJob deadlines, finished Jobs, StatefulSet Services,
 //! selectors that miss their own template, and bare Pods.
 
+use crate::context::Ctx;
 use palisade_policy_sdk::{Finding, Resource, RuleDef, Severity, Value};
 
 use super::{BATCH, CATEGORY};
@@ -107,7 +108,7 @@ fn restart_policies(kind: &str) -> (&'static [&'static str], bool) {
 }
 
 /// [`RESTART_POLICY`].
-pub(crate) fn restart_policy(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn restart_policy(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     visit(resources, Visit::Pods, |pod| {
         let kind = pod.pod.resource.kind();
         let (allowed, required) = restart_policies(kind);
@@ -130,7 +131,7 @@ pub(crate) fn restart_policy(resources: &[Resource], _: &Settings) -> Vec<Findin
 }
 
 /// [`CRONJOB_DEADLINE`].
-pub(crate) fn cronjob_deadline(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn cronjob_deadline(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     resources
         .iter()
         .filter(|r| r.kind() == "CronJob")
@@ -146,7 +147,7 @@ fn helm_deletes(resource: &Resource) -> bool {
 }
 
 /// [`JOB_TTL_AFTER_FINISHED`].
-pub(crate) fn job_ttl_after_finished(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn job_ttl_after_finished(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     resources
         .iter()
         .filter_map(|r| match r.kind() {
@@ -170,7 +171,7 @@ pub(crate) fn job_ttl_after_finished(resources: &[Resource], _: &Settings) -> Ve
 }
 
 /// [`STATEFULSET_SERVICE_NAME`].
-pub(crate) fn statefulset_service_name(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn statefulset_service_name(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     let services = Named::new(resources, &["Service"]);
     resources
         .iter()
@@ -222,7 +223,7 @@ fn selector_form(resource: &Resource) -> Option<SelectorForm> {
 }
 
 /// [`SELECTOR_MATCHES_TEMPLATE`].
-pub(crate) fn selector_matches_template(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn selector_matches_template(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     resources
         .iter()
         .filter_map(|workload| {
@@ -256,7 +257,7 @@ pub(crate) fn selector_matches_template(resources: &[Resource], _: &Settings) ->
 }
 
 /// [`NAKED_POD`].
-pub(crate) fn naked_pod(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn naked_pod(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     resources
         .iter()
         .filter(|r| r.kind() == "Pod" && lookup(&r.json, &["metadata", "annotations", "helm.sh/hook"]).is_none())

@@ -4,8 +4,9 @@
 //! with `restartPolicy: Always`), in every pod-bearing kind but Jobs and CronJobs, whose pods run to
 //! completion (Polaris' exclusions).
 
+use crate::context::Ctx;
 use palisade_policy_sdk::workload::ContainerKind;
-use palisade_policy_sdk::{Finding, Resource, RuleDef, Severity, Value};
+use palisade_policy_sdk::{Finding, RuleDef, Severity, Value};
 
 use super::{BATCH, CATEGORY};
 use crate::objects::{items, show};
@@ -76,7 +77,7 @@ pub(crate) const PROBE_PORT_EXPOSED: RuleDef = RuleDef {
 };
 
 /// Runs `check` on every long-running container (see the module docs).
-fn each_long_running<I>(resources: &[Resource], check: impl Fn(&Subject<'_, '_>) -> I) -> Vec<Finding>
+fn each_long_running<I>(resources: &Ctx<'_>, check: impl Fn(&Subject<'_, '_>) -> I) -> Vec<Finding>
 where
     I: IntoIterator<Item = Finding>,
 {
@@ -97,17 +98,17 @@ where
 }
 
 /// [`LIVENESS_PROBE`].
-pub(crate) fn liveness_probe(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn liveness_probe(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     each_long_running(resources, |c| c.judge(&LIVENESS_PROBE, &["livenessProbe"], Inherit::No, |_| true, Some("")))
 }
 
 /// [`READINESS_PROBE`].
-pub(crate) fn readiness_probe(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn readiness_probe(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     each_long_running(resources, |c| c.judge(&READINESS_PROBE, &["readinessProbe"], Inherit::No, |_| true, Some("")))
 }
 
 /// [`PROBES_NOT_IDENTICAL`].
-pub(crate) fn probes_not_identical(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn probes_not_identical(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     each_long_running(resources, |c| {
         let liveness = c.get(&["livenessProbe"])?;
         (c.get(&["readinessProbe"]) == Some(liveness)).then(|| {
@@ -117,7 +118,7 @@ pub(crate) fn probes_not_identical(resources: &[Resource], _: &Settings) -> Vec<
 }
 
 /// [`PROBE_PORT_EXPOSED`].
-pub(crate) fn probe_port_exposed(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn probe_port_exposed(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     each_long_running(resources, |c| {
         let ports: Vec<&Value> = items(c.get(&["ports"])).map(|(_, p)| p).collect();
         let declared = |port: &Value| match port {

@@ -1,6 +1,7 @@
 //! Replica counts and HorizontalPodAutoscalers.
 
-use palisade_policy_sdk::{Finding, Resource, RuleDef, Severity};
+use crate::context::Ctx;
+use palisade_policy_sdk::{Finding, RuleDef, Severity};
 
 use super::{Autoscalers, CATEGORY, hpa_max, hpa_min, int, replicas};
 use crate::index::Named;
@@ -81,7 +82,7 @@ pub(crate) const HPA_TARGET_NO_STATIC_REPLICAS: RuleDef = RuleDef {
 };
 
 /// [`REPLICAS_MINIMUM`].
-pub(crate) fn replicas_minimum(resources: &[Resource], settings: &Settings) -> Vec<Finding> {
+pub(crate) fn replicas_minimum(resources: &Ctx<'_>, settings: &Settings) -> Vec<Finding> {
     let hpas = Autoscalers::new(resources);
     let minimum = i64::from(settings.min_replicas);
     resources
@@ -98,7 +99,7 @@ pub(crate) fn replicas_minimum(resources: &[Resource], settings: &Settings) -> V
 }
 
 /// [`HPA_MIN_REPLICAS`].
-pub(crate) fn hpa_min_replicas(resources: &[Resource], settings: &Settings) -> Vec<Finding> {
+pub(crate) fn hpa_min_replicas(resources: &Ctx<'_>, settings: &Settings) -> Vec<Finding> {
     let minimum = i64::from(settings.hpa_min_replicas);
     Autoscalers::all(resources)
         .filter(|hpa| hpa_min(hpa) < minimum)
@@ -113,7 +114,7 @@ pub(crate) fn hpa_min_replicas(resources: &[Resource], settings: &Settings) -> V
 }
 
 /// [`HPA_MAX_GT_MIN`].
-pub(crate) fn hpa_max_gt_min(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn hpa_max_gt_min(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     Autoscalers::all(resources)
         .filter(|hpa| hpa_max(hpa) <= hpa_min(hpa))
         .map(|hpa| {
@@ -128,7 +129,7 @@ pub(crate) fn hpa_max_gt_min(resources: &[Resource], _: &Settings) -> Vec<Findin
 }
 
 /// [`HPA_TARGET_EXISTS`].
-pub(crate) fn hpa_target_exists(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn hpa_target_exists(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     if Autoscalers::all(resources).next().is_none() {
         return Vec::new();
     }
@@ -150,7 +151,7 @@ pub(crate) fn hpa_target_exists(resources: &[Resource], _: &Settings) -> Vec<Fin
 }
 
 /// [`HPA_TARGET_NO_STATIC_REPLICAS`].
-pub(crate) fn hpa_target_no_static_replicas(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn hpa_target_no_static_replicas(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     let hpas = Autoscalers::new(resources);
     resources
         .iter()

@@ -1,8 +1,9 @@
 //! Where and how pods are scheduled and updated: anti-affinity, topology spread, node affinity,
 //! update strategies and priority classes.
 
+use crate::context::Ctx;
 use palisade_policy_sdk::workload::pod_spec;
-use palisade_policy_sdk::{Finding, Resource, RuleDef, Severity, Value};
+use palisade_policy_sdk::{Finding, RuleDef, Severity, Value};
 
 use super::{Autoscalers, CATEGORY, REPLICATED};
 use crate::objects::{items, judge, lookup, show, text};
@@ -122,7 +123,7 @@ fn pod_labels<'a>(pod: &Subject<'_, 'a>) -> Option<&'a Labels> {
 }
 
 /// [`POD_ANTI_AFFINITY`].
-pub(crate) fn pod_anti_affinity(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn pod_anti_affinity(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     let hpas = Autoscalers::new(resources);
     visit(resources, Visit::Pods, |pod| {
         let workload = pod.pod.resource;
@@ -144,7 +145,7 @@ pub(crate) fn pod_anti_affinity(resources: &[Resource], _: &Settings) -> Vec<Fin
 }
 
 /// [`TOPOLOGY_SPREAD_PRESENT`].
-pub(crate) fn topology_spread_present(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn topology_spread_present(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     visit(resources, Visit::Pods, |pod| {
         if !REPLICATED.contains(&pod.pod.resource.kind()) {
             return None;
@@ -158,7 +159,7 @@ pub(crate) fn topology_spread_present(resources: &[Resource], _: &Settings) -> V
 const WHEN_UNSATISFIABLE: [&str; 2] = ["DoNotSchedule", "ScheduleAnyway"];
 
 /// [`TOPOLOGY_SPREAD_VALID`].
-pub(crate) fn topology_spread_valid(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn topology_spread_valid(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     visit(resources, Visit::Pods, |pod| {
         let mut out = Vec::new();
         for (i, constraint) in items(pod.get(&["topologySpreadConstraints"])) {
@@ -201,14 +202,14 @@ pub(crate) fn topology_spread_valid(resources: &[Resource], _: &Settings) -> Vec
 }
 
 /// [`NODE_AFFINITY`].
-pub(crate) fn node_affinity(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn node_affinity(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     visit(resources, Visit::Pods, |pod| {
         pod.judge(&NODE_AFFINITY, &["affinity", "nodeAffinity"], Inherit::No, |_| true, Some(""))
     })
 }
 
 /// [`ROLLING_UPDATE_STRATEGY`].
-pub(crate) fn rolling_update_strategy(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn rolling_update_strategy(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     resources
         .iter()
         .filter_map(|workload| {
@@ -223,7 +224,7 @@ pub(crate) fn rolling_update_strategy(resources: &[Resource], _: &Settings) -> V
 }
 
 /// [`PRIORITY_CLASS`].
-pub(crate) fn priority_class(resources: &[Resource], settings: &Settings) -> Vec<Finding> {
+pub(crate) fn priority_class(resources: &Ctx<'_>, settings: &Settings) -> Vec<Finding> {
     let accepted = &settings.accepted_priority_classes;
     let missing = if accepted.is_empty() { String::new() } else { format!(" to one of {}", accepted.join(", ")) };
     resources

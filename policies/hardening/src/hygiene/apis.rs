@@ -1,6 +1,7 @@
 //! API versions and well-formedness: removed API versions, a structural subset of schema validation,
 //! key order, and objects defined twice.
 
+use crate::context::Ctx;
 use std::collections::{HashMap, HashSet};
 
 use palisade_policy_sdk::workload::pod_spec;
@@ -111,7 +112,7 @@ const REMOVED: [(&str, &[&str], &str, &str); 32] = [
 ];
 
 /// [`DEPRECATED_API_VERSION`].
-pub(crate) fn deprecated_api_version(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn deprecated_api_version(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     resources
         .iter()
         .filter_map(|object| {
@@ -244,7 +245,7 @@ fn container_problems(object: &Resource) -> Vec<(String, String)> {
 }
 
 /// [`SCHEMA_VALIDATION`].
-pub(crate) fn schema_validation(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn schema_validation(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     resources
         .iter()
         .flat_map(|object| {
@@ -256,12 +257,12 @@ pub(crate) fn schema_validation(resources: &[Resource], _: &Settings) -> Vec<Fin
 }
 
 /// [`SORTED_KEYS`]: key order is not visible here; see the rule's docs.
-pub(crate) fn sorted_keys(_: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn sorted_keys(_: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     Vec::new()
 }
 
 /// [`DUPLICATE_OBJECT`].
-pub(crate) fn duplicate_object(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn duplicate_object(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     let mut seen: HashSet<(&str, &str, Option<&str>, &str)> = HashSet::new();
     resources
         .iter()

@@ -1,9 +1,10 @@
 //! Container and pod settings: duplicate environment variables, port declarations, DNS options,
 //! and the ConfigMaps and PersistentVolumeClaims pods mount.
 
+use crate::context::Ctx;
 use std::collections::HashMap;
 
-use palisade_policy_sdk::{Finding, Resource, RuleDef, Severity, Value};
+use palisade_policy_sdk::{Finding, RuleDef, Severity, Value};
 
 use super::CATEGORY;
 use crate::objects::{items, lookup, report, show, text};
@@ -77,7 +78,7 @@ pub(crate) const WORKLOAD_PVC_ACCESS: RuleDef = RuleDef {
 };
 
 /// [`DUPLICATE_ENV_VAR`].
-pub(crate) fn duplicate_env_var(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn duplicate_env_var(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     visit(resources, Visit::Containers, |c| {
         let mut seen: HashMap<&str, String> = HashMap::new();
         items(c.get(&["env"]))
@@ -98,7 +99,7 @@ pub(crate) fn duplicate_env_var(resources: &[Resource], _: &Settings) -> Vec<Fin
 const PORT_NAME_MAX: usize = 15;
 
 /// [`CONTAINER_PORTS_VALID`].
-pub(crate) fn container_ports_valid(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn container_ports_valid(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     visit(resources, Visit::Containers, |c| {
         let mut out = Vec::new();
         let mut seen: HashMap<&str, String> = HashMap::new();
@@ -127,7 +128,7 @@ pub(crate) fn container_ports_valid(resources: &[Resource], _: &Settings) -> Vec
 }
 
 /// [`DNS_CONFIG_OPTIONS`].
-pub(crate) fn dns_config_options(resources: &[Resource], settings: &Settings) -> Vec<Finding> {
+pub(crate) fn dns_config_options(resources: &Ctx<'_>, settings: &Settings) -> Vec<Finding> {
     visit(resources, Visit::Pods, |pod| {
         let options: Vec<&Value> = items(pod.get(&["dnsConfig", "options"])).map(|(_, o)| o).collect();
         settings
@@ -156,12 +157,12 @@ pub(crate) fn dns_config_options(resources: &[Resource], settings: &Settings) ->
 }
 
 /// [`WORKLOAD_CONFIGMAP_ACCESS`].
-pub(crate) fn workload_configmap_access(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn workload_configmap_access(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     report_mounts(&WORKLOAD_CONFIGMAP_ACCESS, resources, "configMap", "name", "ConfigMap")
 }
 
 /// [`WORKLOAD_PVC_ACCESS`].
-pub(crate) fn workload_pvc_access(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn workload_pvc_access(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     let mut out =
         report_mounts(&WORKLOAD_PVC_ACCESS, resources, "persistentVolumeClaim", "claimName", "PersistentVolumeClaim");
     for set in resources.iter().filter(|r| r.kind() == "StatefulSet") {

@@ -1,6 +1,7 @@
 //! Object metadata: namespaces, required and recommended labels, the instance label, required
 //! annotations, and the syntax of label values.
 
+use crate::context::Ctx;
 use std::collections::HashSet;
 
 use palisade_policy_sdk::workload::pod_spec;
@@ -104,7 +105,7 @@ fn cluster_scoped_custom_kinds(resources: &[Resource]) -> HashSet<&str> {
 }
 
 /// [`DEFAULT_NAMESPACE`].
-pub(crate) fn default_namespace(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn default_namespace(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     let custom = cluster_scoped_custom_kinds(resources);
     resources
         .iter()
@@ -126,7 +127,7 @@ fn label<'a>(object: &'a Resource, key: &str) -> Option<&'a Value> {
 }
 
 /// Reports every workload that lacks one of `keys` among its labels.
-fn require_labels(rule: &RuleDef, resources: &[Resource], keys: &[&str]) -> Vec<Finding> {
+fn require_labels(rule: &RuleDef, resources: &Ctx<'_>, keys: &[&str]) -> Vec<Finding> {
     workloads(resources)
         .flat_map(|workload| {
             keys.iter().copied().filter(|key| label(workload, key).is_none()).map(move |key| {
@@ -142,7 +143,7 @@ fn require_labels(rule: &RuleDef, resources: &[Resource], keys: &[&str]) -> Vec<
 }
 
 /// [`REQUIRED_LABELS`].
-pub(crate) fn required_labels(resources: &[Resource], settings: &Settings) -> Vec<Finding> {
+pub(crate) fn required_labels(resources: &Ctx<'_>, settings: &Settings) -> Vec<Finding> {
     let keys: Vec<&str> = settings.required_labels.iter().map(String::as_str).collect();
     require_labels(&REQUIRED_LABELS, resources, &keys)
 }
@@ -151,12 +152,12 @@ pub(crate) fn required_labels(resources: &[Resource], settings: &Settings) -> Ve
 const RECOMMENDED: [&str; 2] = ["app.kubernetes.io/name", "app.kubernetes.io/instance"];
 
 /// [`RECOMMENDED_K8S_LABELS`].
-pub(crate) fn recommended_k8s_labels(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn recommended_k8s_labels(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     require_labels(&RECOMMENDED_K8S_LABELS, resources, &RECOMMENDED)
 }
 
 /// [`INSTANCE_LABEL_MATCHES_NAME`].
-pub(crate) fn instance_label_matches_name(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn instance_label_matches_name(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     let key = "app.kubernetes.io/instance";
     workloads(resources)
         .filter_map(|workload| {
@@ -186,7 +187,7 @@ fn is_email(text: &str) -> bool {
 }
 
 /// [`REQUIRED_ANNOTATIONS`].
-pub(crate) fn required_annotations(resources: &[Resource], settings: &Settings) -> Vec<Finding> {
+pub(crate) fn required_annotations(resources: &Ctx<'_>, settings: &Settings) -> Vec<Finding> {
     let mut out = Vec::new();
     for workload in workloads(resources) {
         for key in &settings.required_annotations {
@@ -220,7 +221,7 @@ pub(crate) fn is_label_value(value: &Value) -> bool {
 }
 
 /// [`LABEL_VALUES_VALID`].
-pub(crate) fn label_values_valid(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn label_values_valid(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     let mut out = Vec::new();
     for object in resources {
         let template = pod_spec(object).filter(|p| !p.metadata_pointer.starts_with("/metadata"));

@@ -1,6 +1,7 @@
 //! References beyond the workload: ServiceMonitors that select no Service, and Nodes running an
 //! unsupported kubelet.
 
+use crate::context::Ctx;
 use std::collections::HashMap;
 
 use palisade_policy_sdk::{Finding, Resource, RuleDef, Severity, Value};
@@ -43,7 +44,7 @@ pub(crate) const OUTDATED_KUBERNETES_VERSION: RuleDef = RuleDef {
 const OLDEST_SUPPORTED: (u32, u32) = (1, 35);
 
 /// [`DANGLING_SERVICEMONITOR`].
-pub(crate) fn dangling_servicemonitor(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn dangling_servicemonitor(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     let monitors: Vec<&Resource> = resources
         .iter()
         .filter(|r| r.kind() == "ServiceMonitor" && api_group(r.api_version()) == "monitoring.coreos.com")
@@ -83,7 +84,7 @@ pub(crate) fn dangling_servicemonitor(resources: &[Resource], _: &Settings) -> V
 }
 
 /// [`OUTDATED_KUBERNETES_VERSION`].
-pub(crate) fn outdated_kubernetes_version(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn outdated_kubernetes_version(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     resources
         .iter()
         .filter(|r| r.kind() == "Node")

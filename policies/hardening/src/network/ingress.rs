@@ -1,5 +1,6 @@
 //! Ingresses: TLS, and ingress-nginx configuration snippets (CVE-2021-25742).
 
+use crate::context::Ctx;
 use palisade_policy_sdk::{Finding, Resource, RuleDef, Severity, Value, pointer};
 
 use super::CATEGORY;
@@ -44,7 +45,7 @@ pub(crate) const NGINX_SNIPPET_DANGEROUS_CONTENT: RuleDef = RuleDef {
 };
 
 /// [`INGRESS_TLS`].
-pub(crate) fn ingress_tls(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn ingress_tls(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     resources
         .iter()
         .filter(|r| r.kind() == "Ingress")
@@ -74,7 +75,7 @@ fn annotation_pointer(key: &str) -> String {
 }
 
 /// [`NGINX_SNIPPET_ANNOTATION`].
-pub(crate) fn nginx_snippet_annotation(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn nginx_snippet_annotation(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     snippets(resources)
         .map(|(ingress, key, _)| {
             report(&NGINX_SNIPPET_ANNOTATION, ingress, annotation_pointer(key), format_args!("sets annotation {key}"))
@@ -104,7 +105,7 @@ fn dangerous(snippet: &str) -> Option<String> {
 }
 
 /// [`NGINX_SNIPPET_DANGEROUS_CONTENT`].
-pub(crate) fn nginx_snippet_dangerous_content(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn nginx_snippet_dangerous_content(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     snippets(resources)
         .filter_map(|(ingress, key, value)| {
             let why = dangerous(value)?;

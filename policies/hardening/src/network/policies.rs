@@ -1,9 +1,10 @@
 //! NetworkPolicy coverage of the pods, default-deny policies, unrestricted egress and selectors
 //! that select nothing.
 
+use crate::context::Ctx;
 use std::collections::HashSet;
 
-use palisade_policy_sdk::{Finding, Resource, RuleDef, Severity, Value};
+use palisade_policy_sdk::{Finding, RuleDef, Severity, Value};
 
 use super::{CATEGORY, NetworkPolicy};
 use crate::index::{Pod, Pods, WorkloadNamespace};
@@ -136,7 +137,7 @@ fn coverage(pods: &Pods<'_>, policies: &[NetworkPolicy<'_>]) -> Vec<(bool, bool,
 }
 
 /// [`POD_NOT_SELECTED_BY_NETWORKPOLICY`].
-pub(crate) fn pod_not_selected_by_networkpolicy(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn pod_not_selected_by_networkpolicy(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     let pods = Pods::new(resources);
     let covered = coverage(&pods, &NetworkPolicy::all(resources));
     isolatable(&pods)
@@ -152,7 +153,7 @@ pub(crate) fn pod_not_selected_by_networkpolicy(resources: &[Resource], _: &Sett
 }
 
 /// [`INGRESS_AND_EGRESS_POLICY`].
-pub(crate) fn ingress_and_egress_policy(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn ingress_and_egress_policy(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     let pods = Pods::new(resources);
     let covered = coverage(&pods, &NetworkPolicy::all(resources));
     isolatable(&pods)
@@ -180,7 +181,7 @@ fn denies(policy: &NetworkPolicy<'_>) -> (bool, bool) {
 }
 
 /// [`NAMESPACE_DEFAULT_DENY`].
-pub(crate) fn namespace_default_deny(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn namespace_default_deny(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     let mut ingress = HashSet::new();
     let mut egress = HashSet::new();
     for policy in NetworkPolicy::all(resources) {
@@ -211,7 +212,7 @@ pub(crate) fn namespace_default_deny(resources: &[Resource], _: &Settings) -> Ve
 const POLICY_KINDS: [&str; 2] = ["NetworkPolicy", "CiliumNetworkPolicy"];
 
 /// [`NAMESPACE_WITHOUT_NETWORKPOLICY`].
-pub(crate) fn namespace_without_networkpolicy(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn namespace_without_networkpolicy(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     let with_policy: HashSet<Option<&str>> =
         resources.iter().filter(|r| POLICY_KINDS.contains(&r.kind())).map(namespace).collect();
     let pods = Pods::new(resources);
@@ -226,7 +227,7 @@ pub(crate) fn namespace_without_networkpolicy(resources: &[Resource], _: &Settin
 const EVERYWHERE: [&str; 2] = ["0.0.0.0/0", "::/0"];
 
 /// [`EGRESS_UNRESTRICTED`].
-pub(crate) fn egress_unrestricted(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn egress_unrestricted(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     let mut out = Vec::new();
     for policy in NetworkPolicy::all(resources).iter().filter(|p| p.egress) {
         for (i, rule) in items(policy.spec("egress")) {
@@ -256,7 +257,7 @@ pub(crate) fn egress_unrestricted(resources: &[Resource], _: &Settings) -> Vec<F
 }
 
 /// [`DANGLING_NETWORKPOLICY`].
-pub(crate) fn dangling_networkpolicy(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn dangling_networkpolicy(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     let policies = NetworkPolicy::all(resources);
     if policies.is_empty() {
         return Vec::new();
@@ -279,7 +280,7 @@ pub(crate) fn dangling_networkpolicy(resources: &[Resource], _: &Settings) -> Ve
 }
 
 /// [`DANGLING_NETWORKPOLICY_PEER`].
-pub(crate) fn dangling_networkpolicy_peer(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn dangling_networkpolicy_peer(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     let policies = NetworkPolicy::all(resources);
     if policies.is_empty() {
         return Vec::new();

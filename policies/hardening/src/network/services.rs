@@ -1,6 +1,7 @@
 //! Services and what refers to them: forbidden Service types, selectors that match no pod, Ingress
 //! and Gateway API backends that name missing Services, and port names.
 
+use crate::context::Ctx;
 use palisade_policy_sdk::{Finding, Resource, RuleDef, Severity, Value, pointer};
 
 use super::{CATEGORY, service_has_port};
@@ -83,7 +84,7 @@ pub(crate) const INVALID_TARGET_PORT: RuleDef = RuleDef {
 };
 
 /// [`SERVICE_TYPE_FORBIDDEN`].
-pub(crate) fn service_type_forbidden(resources: &[Resource], settings: &Settings) -> Vec<Finding> {
+pub(crate) fn service_type_forbidden(resources: &Ctx<'_>, settings: &Settings) -> Vec<Finding> {
     let forbidden = &settings.forbidden_service_types;
     resources
         .iter()
@@ -107,7 +108,7 @@ fn pod_selector(service: &Resource) -> Option<Selector<'_>> {
 }
 
 /// [`DANGLING_SERVICE`].
-pub(crate) fn dangling_service(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn dangling_service(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     if !resources.iter().any(|r| r.kind() == "Service") {
         return Vec::new();
     }
@@ -234,7 +235,7 @@ fn dangling_backends(
 }
 
 /// [`DANGLING_INGRESS_BACKEND`].
-pub(crate) fn dangling_ingress_backend(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn dangling_ingress_backend(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     let services = Named::new(resources, &["Service"]);
     resources
         .iter()
@@ -244,7 +245,7 @@ pub(crate) fn dangling_ingress_backend(resources: &[Resource], _: &Settings) -> 
 }
 
 /// [`DANGLING_GATEWAY_BACKEND`].
-pub(crate) fn dangling_gateway_backend(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn dangling_gateway_backend(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     let services = Named::new(resources, &["Service"]);
     resources
         .iter()
@@ -275,7 +276,7 @@ fn invalid_target_port(port: &Value) -> Option<&'static str> {
 }
 
 /// [`INVALID_TARGET_PORT`].
-pub(crate) fn invalid_target_port_rule(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn invalid_target_port_rule(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     let services: Vec<&Resource> = resources.iter().filter(|r| r.kind() == "Service").collect();
     let pods = if services.is_empty() { Pods::default() } else { Pods::new(resources) };
     let mut out = Vec::new();

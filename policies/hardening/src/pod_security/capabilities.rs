@@ -6,7 +6,8 @@
 //! `capabilities-drop-net-raw`) compare case-insensitively and ignore a `CAP_` prefix, so that no
 //! spelling of a dangerous capability slips through.
 
-use palisade_policy_sdk::{Finding, Resource, RuleDef, Severity, Value};
+use crate::context::Ctx;
+use palisade_policy_sdk::{Finding, RuleDef, Severity, Value};
 
 use super::{CATEGORY, Inherit, Visit, items, require_in_linux_containers, visit};
 use crate::settings::Settings;
@@ -108,7 +109,7 @@ fn normalize(name: &str) -> String {
 }
 
 /// Reports every `capabilities.add` entry that `allowed` rejects.
-fn forbid_added(rule: &RuleDef, resources: &[Resource], allowed: impl Fn(&str) -> bool) -> Vec<Finding> {
+fn forbid_added(rule: &RuleDef, resources: &Ctx<'_>, allowed: impl Fn(&str) -> bool) -> Vec<Finding> {
     visit(resources, Visit::Containers, |c| {
         items(c.get(&["securityContext", "capabilities", "add"]))
             .filter_map(|(i, cap)| {
@@ -124,19 +125,19 @@ fn forbid_added(rule: &RuleDef, resources: &[Resource], allowed: impl Fn(&str) -
 }
 
 /// Reports containers of non-Windows pods whose `capabilities.drop` has no entry `drops` accepts.
-fn require_dropped(rule: &RuleDef, resources: &[Resource], drops: fn(&str) -> bool, missing: &str) -> Vec<Finding> {
+fn require_dropped(rule: &RuleDef, resources: &Ctx<'_>, drops: fn(&str) -> bool, missing: &str) -> Vec<Finding> {
     let ok = |list: &Value| list.as_array().is_some_and(|l| l.iter().filter_map(Value::as_str).any(drops));
     let tokens = ["securityContext", "capabilities", "drop"];
     require_in_linux_containers(rule, resources, &tokens, Inherit::No, ok, missing)
 }
 
 /// [`CAPABILITIES_DROP_ALL`].
-pub(crate) fn capabilities_drop_all(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn capabilities_drop_all(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     require_dropped(&CAPABILITIES_DROP_ALL, resources, |name| name == "ALL", ": [ALL]")
 }
 
 /// [`CAPABILITIES_DROP_NET_RAW`].
-pub(crate) fn capabilities_drop_net_raw(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn capabilities_drop_net_raw(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     require_dropped(
         &CAPABILITIES_DROP_NET_RAW,
         resources,
@@ -146,21 +147,21 @@ pub(crate) fn capabilities_drop_net_raw(resources: &[Resource], _: &Settings) ->
 }
 
 /// [`CAPABILITIES_ADD_RESTRICTED`].
-pub(crate) fn capabilities_add_restricted(resources: &[Resource], settings: &Settings) -> Vec<Finding> {
+pub(crate) fn capabilities_add_restricted(resources: &Ctx<'_>, settings: &Settings) -> Vec<Finding> {
     forbid_added(&CAPABILITIES_ADD_RESTRICTED, resources, |name| {
         name == "NET_BIND_SERVICE" || settings.allowed_capabilities.iter().any(|a| a == name)
     })
 }
 
 /// [`CAPABILITIES_ADD_BASELINE`].
-pub(crate) fn capabilities_add_baseline(resources: &[Resource], settings: &Settings) -> Vec<Finding> {
+pub(crate) fn capabilities_add_baseline(resources: &Ctx<'_>, settings: &Settings) -> Vec<Finding> {
     forbid_added(&CAPABILITIES_ADD_BASELINE, resources, |name| {
         BASELINE_CAPABILITIES.contains(&name) || settings.allowed_capabilities.iter().any(|a| a == name)
     })
 }
 
 /// [`CAPABILITIES_DANGEROUS`].
-pub(crate) fn capabilities_dangerous(resources: &[Resource], settings: &Settings) -> Vec<Finding> {
+pub(crate) fn capabilities_dangerous(resources: &Ctx<'_>, settings: &Settings) -> Vec<Finding> {
     let dangerous: Vec<String> = settings.dangerous_capabilities.iter().map(|name| normalize(name)).collect();
     forbid_added(&CAPABILITIES_DANGEROUS, resources, |name| !dangerous.contains(&normalize(name)))
 }

@@ -1,7 +1,8 @@
 //! Admission settings in the manifests themselves: Pod Security Admission labels on Namespaces and
 //! OpenShift `SecurityContextConstraints`.
 
-use palisade_policy_sdk::{Finding, Resource, RuleDef, Severity, Value, pointer};
+use crate::context::Ctx;
+use palisade_policy_sdk::{Finding, RuleDef, Severity, Value, pointer};
 
 use super::{CATEGORY, each_of_kind, lookup, show};
 use crate::settings::{PssLevel, Settings};
@@ -48,7 +49,7 @@ pub(crate) const SCC_PRIVILEGED: RuleDef = RuleDef {
 const ENFORCE_LABEL: &str = "pod-security.kubernetes.io/enforce";
 
 /// [`NAMESPACE_PSS_ENFORCE_LABEL`].
-pub(crate) fn namespace_pss_enforce_label(resources: &[Resource], settings: &Settings) -> Vec<Finding> {
+pub(crate) fn namespace_pss_enforce_label(resources: &Ctx<'_>, settings: &Settings) -> Vec<Finding> {
     let minimum = settings.namespace_enforce_level;
     let accepted = if minimum == PssLevel::Restricted { "restricted" } else { "baseline or restricted" };
     each_of_kind(resources, "Namespace", |namespace| {
@@ -65,7 +66,7 @@ pub(crate) fn namespace_pss_enforce_label(resources: &[Resource], settings: &Set
 }
 
 /// [`SCC_PRIVILEGED`].
-pub(crate) fn scc_privileged(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn scc_privileged(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     each_of_kind(resources, "SecurityContextConstraints", |scc| {
         (lookup(&scc.json, &["allowPrivilegedContainer"]) == Some(&Value::Bool(true))).then(|| {
             SCC_PRIVILEGED.finding(

@@ -1,7 +1,8 @@
 //! Host namespaces and ports: `hostNetwork`, `hostPID`, `hostIPC`, host ports, privileged and SSH
 //! ports.
 
-use palisade_policy_sdk::{Finding, Resource, RuleDef, Severity, Value};
+use crate::context::Ctx;
+use palisade_policy_sdk::{Finding, RuleDef, Severity, Value};
 
 use super::{CATEGORY, Subject, Visit, each_of_kind, items, lookup, show, visit};
 use crate::settings::Settings;
@@ -106,22 +107,22 @@ pub(crate) const SSH_PORT: RuleDef = RuleDef {
 };
 
 /// Reports pods that set the boolean `field` of the pod spec to `true`.
-fn host_namespace(rule: &RuleDef, resources: &[Resource], field: &str) -> Vec<Finding> {
+fn host_namespace(rule: &RuleDef, resources: &Ctx<'_>, field: &str) -> Vec<Finding> {
     visit(resources, Visit::Pods, |pod| pod.forbid(rule, &[field], &Value::Bool(true)))
 }
 
 /// [`HOST_NETWORK`].
-pub(crate) fn host_network(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn host_network(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     host_namespace(&HOST_NETWORK, resources, "hostNetwork")
 }
 
 /// [`HOST_PID`].
-pub(crate) fn host_pid(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn host_pid(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     host_namespace(&HOST_PID, resources, "hostPID")
 }
 
 /// [`HOST_IPC`].
-pub(crate) fn host_ipc(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn host_ipc(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     host_namespace(&HOST_IPC, resources, "hostIPC")
 }
 
@@ -129,7 +130,7 @@ pub(crate) fn host_ipc(resources: &[Resource], _: &Settings) -> Vec<Finding> {
 /// and returns the reason for a finding (`None`: fine).
 fn each_port_field(
     rule: &RuleDef,
-    resources: &[Resource],
+    resources: &Ctx<'_>,
     field: &str,
     check: impl Fn(&Value, &Value) -> Option<&'static str>,
 ) -> Vec<Finding> {
@@ -149,12 +150,12 @@ fn each_port_field(
 }
 
 /// [`HOST_PORT`].
-pub(crate) fn host_port(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn host_port(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     each_port_field(&HOST_PORT, resources, "hostPort", |_, v| (v.as_i64() != Some(0)).then_some(""))
 }
 
 /// [`PRIVILEGED_PORTS`].
-pub(crate) fn privileged_ports(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn privileged_ports(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     each_port_field(&PRIVILEGED_PORTS, resources, "containerPort", |_, v| {
         v.as_i64().is_some_and(|p| p < 1024).then_some(", below 1024")
     })
@@ -164,7 +165,7 @@ pub(crate) fn privileged_ports(resources: &[Resource], _: &Settings) -> Vec<Find
 const SERVICE_SSH_PORTS: [i64; 2] = [22, 2222];
 
 /// [`SSH_PORT`].
-pub(crate) fn ssh_port(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn ssh_port(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     let mut out = each_port_field(&SSH_PORT, resources, "containerPort", |port, v| {
         let tcp = lookup(port, &["protocol"]).is_none_or(|p| p == "TCP");
         (tcp && v.as_i64() == Some(22)).then_some(", the SSH port")

@@ -1,6 +1,7 @@
 //! Other pod settings: sysctls, probe hosts, presence of security contexts, `sudo` in entrypoints and
 //! sandboxed runtime classes.
 
+use crate::context::Ctx;
 use palisade_policy_sdk::workload::{PodSpec, pod_spec};
 use palisade_policy_sdk::{Finding, Resource, RuleDef, Severity, Value};
 
@@ -106,7 +107,7 @@ const SAFE_SYSCTLS: [&str; 14] = [
 ];
 
 /// [`SYSCTLS_SAFE`].
-pub(crate) fn sysctls_safe(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn sysctls_safe(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     visit(resources, Visit::Pods, |pod| {
         items(pod.get(&["securityContext", "sysctls"]))
             .filter_map(|(i, sysctl)| {
@@ -142,7 +143,7 @@ const LIFECYCLE_HOSTS: [[&str; 4]; 4] = [
 ];
 
 /// [`PROBE_HOST_FIELD`].
-pub(crate) fn probe_host_field(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn probe_host_field(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     visit(resources, Visit::Containers, |c| {
         let paths = HANDLER_HOSTS.iter().map(|p| &p[..]).chain(LIFECYCLE_HOSTS.iter().map(|p| &p[..]));
         paths
@@ -157,12 +158,12 @@ fn require_security_context(rule: &RuleDef, subject: &Subject<'_, '_>) -> Option
 }
 
 /// [`POD_SECURITY_CONTEXT_PRESENT`].
-pub(crate) fn pod_security_context_present(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn pod_security_context_present(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     visit(resources, Visit::Pods, |pod| require_security_context(&POD_SECURITY_CONTEXT_PRESENT, pod))
 }
 
 /// [`CONTAINER_SECURITY_CONTEXT_PRESENT`].
-pub(crate) fn container_security_context_present(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn container_security_context_present(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     visit(resources, Visit::Containers, |c| require_security_context(&CONTAINER_SECURITY_CONTEXT_PRESENT, c))
 }
 
@@ -173,7 +174,7 @@ fn calls_sudo(line: &str) -> bool {
 }
 
 /// [`SUDO_IN_ENTRYPOINT`].
-pub(crate) fn sudo_in_entrypoint(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn sudo_in_entrypoint(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     visit(resources, Visit::Containers, |c| {
         ["command", "args"]
             .into_iter()
@@ -202,7 +203,7 @@ fn sandbox_pod_spec(resource: &Resource) -> Option<PodSpec<'_>> {
 }
 
 /// [`HARDENED_RUNTIME_CLASS`].
-pub(crate) fn hardened_runtime_class(resources: &[Resource], settings: &Settings) -> Vec<Finding> {
+pub(crate) fn hardened_runtime_class(resources: &Ctx<'_>, settings: &Settings) -> Vec<Finding> {
     let allowed = &settings.hardened_runtime_classes;
     if allowed.is_empty() {
         return Vec::new();

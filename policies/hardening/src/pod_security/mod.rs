@@ -24,10 +24,11 @@ pub(crate) mod users;
 pub(crate) mod volumes;
 pub(crate) mod windows;
 
+use crate::context::Ctx;
 use std::fmt::Display;
 
-use palisade_policy_sdk::workload::{Container, PodSpec, pod_specs};
-use palisade_policy_sdk::{Finding, Resource, RuleDef, Value};
+use palisade_policy_sdk::workload::{Container, PodSpec};
+use palisade_policy_sdk::{Finding, RuleDef, Value};
 
 pub(crate) use crate::objects::{each_of_kind, items, lookup, show};
 
@@ -52,11 +53,7 @@ pub(crate) enum Visit {
 
 /// Runs `check` on the subjects `which` selects in every pod spec of `resources`, in order, and
 /// collects the findings.
-pub(crate) fn visit<'a, I>(
-    resources: &'a [Resource],
-    which: Visit,
-    mut check: impl FnMut(&Subject<'_, 'a>) -> I,
-) -> Vec<Finding>
+pub(crate) fn visit<'a, I>(cx: &Ctx<'a>, which: Visit, mut check: impl FnMut(&Subject<'_, 'a>) -> I) -> Vec<Finding>
 where
     I: IntoIterator<Item = Finding>,
 {
@@ -64,16 +61,16 @@ where
     let pods = matches!(which, Visit::Pods | Visit::PodsAndContainers | Visit::LinuxPods);
     let containers = matches!(which, Visit::Containers | Visit::PodsAndContainers | Visit::LinuxContainers);
     let mut out = Vec::new();
-    for pod in pod_specs(resources) {
-        if linux_only && is_windows_os(&pod) {
+    for pod in cx.pods() {
+        if linux_only && is_windows_os(&pod.spec) {
             continue;
         }
         if pods {
-            out.extend(check(&Subject::pod(&pod)));
+            out.extend(check(&Subject::pod(&pod.spec)));
         }
         if containers {
-            for container in pod.containers() {
-                out.extend(check(&Subject::container(&pod, &container)));
+            for container in &pod.containers {
+                out.extend(check(&Subject::container(&pod.spec, container)));
             }
         }
     }
@@ -84,7 +81,7 @@ where
 /// ([`Visit::LinuxContainers`]), reporting an unset value with `missing`.
 pub(crate) fn require_in_linux_containers(
     rule: &RuleDef,
-    resources: &[Resource],
+    resources: &Ctx<'_>,
     tokens: &[&str],
     inherit: Inherit,
     ok: impl Fn(&Value) -> bool,
@@ -240,8 +237,8 @@ fn is_windows_os(pod: &PodSpec<'_>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use palisade_policy_sdk::json;
     use palisade_policy_sdk::workload::pod_spec;
+    use palisade_policy_sdk::{Resource, json};
 
     fn resource() -> Resource {
         Resource {

@@ -1,7 +1,8 @@
 //! Privilege and escalation: privileged containers, `allowPrivilegeEscalation`, a writable root
 //! filesystem and unmasked `/proc`.
 
-use palisade_policy_sdk::{Finding, Resource, RuleDef, Severity, Value};
+use crate::context::Ctx;
+use palisade_policy_sdk::{Finding, RuleDef, Severity, Value};
 
 use super::{CATEGORY, Inherit, Visit, require_in_linux_containers, visit};
 use crate::settings::Settings;
@@ -83,14 +84,14 @@ pub(crate) const PROC_MOUNT_DEFAULT: RuleDef = RuleDef {
 };
 
 /// [`PRIVILEGED_CONTAINER`].
-pub(crate) fn privileged_container(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn privileged_container(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     visit(resources, Visit::Containers, |c| {
         c.forbid(&PRIVILEGED_CONTAINER, &["securityContext", "privileged"], &Value::Bool(true))
     })
 }
 
 /// [`ALLOW_PRIVILEGE_ESCALATION`].
-pub(crate) fn allow_privilege_escalation(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn allow_privilege_escalation(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     require_in_linux_containers(
         &ALLOW_PRIVILEGE_ESCALATION,
         resources,
@@ -102,7 +103,7 @@ pub(crate) fn allow_privilege_escalation(resources: &[Resource], _: &Settings) -
 }
 
 /// [`READ_ONLY_ROOT_FILESYSTEM`].
-pub(crate) fn read_only_root_filesystem(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn read_only_root_filesystem(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     require_in_linux_containers(
         &READ_ONLY_ROOT_FILESYSTEM,
         resources,
@@ -114,7 +115,7 @@ pub(crate) fn read_only_root_filesystem(resources: &[Resource], _: &Settings) ->
 }
 
 /// [`PROC_MOUNT_DEFAULT`].
-pub(crate) fn proc_mount_default(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn proc_mount_default(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     visit(resources, Visit::Containers, |c| {
         c.judge(&PROC_MOUNT_DEFAULT, &["securityContext", "procMount"], Inherit::No, |v| v == "Default", None)
     })

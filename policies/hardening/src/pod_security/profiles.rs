@@ -1,6 +1,7 @@
 //! Kernel security profiles: seccomp, AppArmor and SELinux, and "some Linux hardening at all".
 
-use palisade_policy_sdk::{Finding, Resource, RuleDef, Severity, Value, pointer};
+use crate::context::Ctx;
+use palisade_policy_sdk::{Finding, RuleDef, Severity, Value, pointer};
 
 use super::{CATEGORY, Inherit, Subject, Visit, require_in_linux_containers, visit};
 use crate::settings::Settings;
@@ -150,7 +151,7 @@ impl Profile {
 }
 
 /// [`SECCOMP_PROFILE_REQUIRED`].
-pub(crate) fn seccomp_profile_required(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn seccomp_profile_required(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     require_in_linux_containers(
         &SECCOMP_PROFILE_REQUIRED,
         resources,
@@ -162,12 +163,12 @@ pub(crate) fn seccomp_profile_required(resources: &[Resource], _: &Settings) -> 
 }
 
 /// [`SECCOMP_NOT_UNCONFINED`].
-pub(crate) fn seccomp_not_unconfined(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn seccomp_not_unconfined(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     visit(resources, Visit::PodsAndContainers, |s| SECCOMP.forbid_unconfined(&SECCOMP_NOT_UNCONFINED, s))
 }
 
 /// [`APPARMOR_PROFILE_ALLOWED`].
-pub(crate) fn apparmor_profile_allowed(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn apparmor_profile_allowed(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     visit(resources, Visit::PodsAndContainers, |s| APPARMOR.forbid_unconfined(&APPARMOR_PROFILE_ALLOWED, s))
 }
 
@@ -175,7 +176,7 @@ pub(crate) fn apparmor_profile_allowed(resources: &[Resource], _: &Settings) -> 
 const SELINUX_TYPES: [&str; 5] = ["", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"];
 
 /// [`SELINUX_OPTIONS_RESTRICTED`].
-pub(crate) fn selinux_options_restricted(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn selinux_options_restricted(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     visit(resources, Visit::PodsAndContainers, |s| {
         let judge = |field, ok: fn(&Value) -> bool| {
             s.judge(&SELINUX_OPTIONS_RESTRICTED, &["securityContext", "seLinuxOptions", field], Inherit::No, ok, None)
@@ -192,7 +193,7 @@ pub(crate) fn selinux_options_restricted(resources: &[Resource], _: &Settings) -
 }
 
 /// [`LINUX_HARDENING_ANY`].
-pub(crate) fn linux_hardening_any(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn linux_hardening_any(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     visit(resources, Visit::LinuxContainers, |c| {
         let selinux = c
             .resolve(&["securityContext", "seLinuxOptions"], Inherit::Object)

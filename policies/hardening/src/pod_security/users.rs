@@ -1,6 +1,7 @@
 //! Users and groups: non-root, root UID/GID, high UID/GID, `fsGroup` and supplemental groups.
 
-use palisade_policy_sdk::{Finding, Resource, RuleDef, Severity, Value};
+use crate::context::Ctx;
+use palisade_policy_sdk::{Finding, RuleDef, Severity, Value};
 
 use super::{CATEGORY, Inherit, Subject, Visit, items, require_in_linux_containers, visit};
 use crate::settings::Settings;
@@ -118,7 +119,7 @@ fn is_zero(value: &Value) -> bool {
 }
 
 /// [`RUN_AS_NON_ROOT`].
-pub(crate) fn run_as_non_root(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn run_as_non_root(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     visit(resources, Visit::Containers, |c| {
         let uid = c.resolve(&["securityContext", "runAsUser"], Inherit::Object);
         if uid.is_some_and(|uid| uid.value.as_i64().is_some_and(|u| u > 0)) {
@@ -135,7 +136,7 @@ pub(crate) fn run_as_non_root(resources: &[Resource], _: &Settings) -> Vec<Findi
 }
 
 /// [`RUN_AS_USER_NOT_ZERO`].
-pub(crate) fn run_as_user_not_zero(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn run_as_user_not_zero(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     visit(resources, Visit::PodsAndContainers, |s: &Subject<'_, '_>| {
         let mut finding =
             s.judge(&RUN_AS_USER_NOT_ZERO, &["securityContext", "runAsUser"], Inherit::No, |v| !is_zero(v), None)?;
@@ -148,14 +149,14 @@ pub(crate) fn run_as_user_not_zero(resources: &[Resource], _: &Settings) -> Vec<
 }
 
 /// [`RUN_AS_GROUP_NOT_ZERO`].
-pub(crate) fn run_as_group_not_zero(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn run_as_group_not_zero(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     visit(resources, Visit::Containers, |c| {
         c.judge(&RUN_AS_GROUP_NOT_ZERO, &["securityContext", "runAsGroup"], Inherit::Object, |v| !is_zero(v), None)
     })
 }
 
 /// Reports containers of non-Windows pods whose effective `securityContext.<field>` is below `min`.
-fn require_high_id(rule: &RuleDef, resources: &[Resource], field: &str, min: i64) -> Vec<Finding> {
+fn require_high_id(rule: &RuleDef, resources: &Ctx<'_>, field: &str, min: i64) -> Vec<Finding> {
     require_in_linux_containers(
         rule,
         resources,
@@ -167,32 +168,32 @@ fn require_high_id(rule: &RuleDef, resources: &[Resource], field: &str, min: i64
 }
 
 /// [`RUN_AS_HIGH_UID`].
-pub(crate) fn run_as_high_uid(resources: &[Resource], settings: &Settings) -> Vec<Finding> {
+pub(crate) fn run_as_high_uid(resources: &Ctx<'_>, settings: &Settings) -> Vec<Finding> {
     require_high_id(&RUN_AS_HIGH_UID, resources, "runAsUser", settings.min_run_as_user)
 }
 
 /// [`RUN_AS_HIGH_GID`].
-pub(crate) fn run_as_high_gid(resources: &[Resource], settings: &Settings) -> Vec<Finding> {
+pub(crate) fn run_as_high_gid(resources: &Ctx<'_>, settings: &Settings) -> Vec<Finding> {
     require_high_id(&RUN_AS_HIGH_GID, resources, "runAsGroup", settings.min_run_as_group)
 }
 
 /// Reports non-Windows pods whose `securityContext.<field>` is unset or fails `ok`.
-fn require_pod_field(rule: &RuleDef, resources: &[Resource], field: &str, ok: fn(&Value) -> bool) -> Vec<Finding> {
+fn require_pod_field(rule: &RuleDef, resources: &Ctx<'_>, field: &str, ok: fn(&Value) -> bool) -> Vec<Finding> {
     visit(resources, Visit::LinuxPods, |pod| pod.judge(rule, &["securityContext", field], Inherit::No, ok, Some("")))
 }
 
 /// [`FS_GROUP_SET`].
-pub(crate) fn fs_group_set(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn fs_group_set(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     require_pod_field(&FS_GROUP_SET, resources, "fsGroup", |v| !is_zero(v))
 }
 
 /// [`FS_GROUP_CHANGE_POLICY`].
-pub(crate) fn fs_group_change_policy(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn fs_group_change_policy(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     require_pod_field(&FS_GROUP_CHANGE_POLICY, resources, "fsGroupChangePolicy", |_| true)
 }
 
 /// [`SUPPLEMENTAL_GROUPS_NOT_ROOT`].
-pub(crate) fn supplemental_groups_not_root(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn supplemental_groups_not_root(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     visit(resources, Visit::Pods, |pod| {
         items(pod.get(&["securityContext", "supplementalGroups"]))
             .filter(|(_, gid)| is_zero(gid))

@@ -1,7 +1,8 @@
 //! Volumes: `hostPath` volumes (any, writable, sensitive, runtime sockets, cloud credentials) and
 //! volume types outside the restricted set.
 
-use palisade_policy_sdk::{Finding, Resource, RuleDef, Severity, Value};
+use crate::context::Ctx;
+use palisade_policy_sdk::{Finding, RuleDef, Severity, Value};
 
 use super::{CATEGORY, Subject, Visit, items, lookup, visit};
 use crate::settings::Settings;
@@ -141,11 +142,7 @@ fn segments(path: &str) -> Option<Vec<&str>> {
 
 /// Runs `classify` on the normalised path of every `hostPath` volume; when it returns a reason,
 /// reports `pod mounts host path "<path>"<reason> as volume "<name>"` at the path.
-fn each_host_path(
-    rule: &RuleDef,
-    resources: &[Resource],
-    classify: impl Fn(&[&str]) -> Option<String>,
-) -> Vec<Finding> {
+fn each_host_path(rule: &RuleDef, resources: &Ctx<'_>, classify: impl Fn(&[&str]) -> Option<String>) -> Vec<Finding> {
     visit(resources, Visit::Pods, |pod| {
         items(pod.get(&["volumes"]))
             .filter_map(|(i, volume)| {
@@ -162,7 +159,7 @@ fn each_host_path(
 }
 
 /// [`HOST_PATH_VOLUME`].
-pub(crate) fn host_path_volume(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn host_path_volume(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     visit(resources, Visit::Pods, |pod| {
         items(pod.get(&["volumes"]))
             .filter_map(|(i, volume)| {
@@ -187,7 +184,7 @@ fn host_path_volumes<'a>(pod: &Subject<'_, 'a>) -> Vec<&'a str> {
 }
 
 /// [`HOST_PATH_WRITABLE`].
-pub(crate) fn host_path_writable(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn host_path_writable(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     visit(resources, Visit::Containers, |c| {
         let host_paths = host_path_volumes(&Subject::pod(c.pod));
         items(c.get(&["volumeMounts"]))
@@ -206,7 +203,7 @@ pub(crate) fn host_path_writable(resources: &[Resource], _: &Settings) -> Vec<Fi
 }
 
 /// [`HOST_PATH_SENSITIVE`].
-pub(crate) fn host_path_sensitive(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn host_path_sensitive(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     each_host_path(&HOST_PATH_SENSITIVE, resources, |path| {
         let dir =
             SENSITIVE_DIRS.iter().find(|dir| if dir.is_empty() { path.is_empty() } else { path.starts_with(dir) })?;
@@ -219,7 +216,7 @@ pub(crate) fn host_path_sensitive(resources: &[Resource], _: &Settings) -> Vec<F
 }
 
 /// [`CONTAINER_RUNTIME_SOCKET`].
-pub(crate) fn container_runtime_socket(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn container_runtime_socket(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     each_host_path(&CONTAINER_RUNTIME_SOCKET, resources, |path| {
         if path.last().is_some_and(|name| RUNTIME_SOCKETS.contains(name)) {
             return Some(" (container runtime socket)".to_string());
@@ -240,14 +237,14 @@ fn is_cloud_credential_path(path: &[&str]) -> bool {
 }
 
 /// [`CLOUD_CREDENTIAL_HOST_PATH`].
-pub(crate) fn cloud_credential_host_path(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn cloud_credential_host_path(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     each_host_path(&CLOUD_CREDENTIAL_HOST_PATH, resources, |path| {
         is_cloud_credential_path(path).then(|| " (cloud credentials)".to_string())
     })
 }
 
 /// [`RESTRICTED_VOLUME_TYPES`].
-pub(crate) fn restricted_volume_types(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn restricted_volume_types(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     visit(resources, Visit::Pods, |pod| {
         let mut out = Vec::new();
         for (i, volume) in items(pod.get(&["volumes"])) {

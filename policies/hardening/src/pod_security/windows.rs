@@ -4,7 +4,8 @@
 //! field, and the alpha GMSA annotations were removed before `windowsOptions` went GA), so only the
 //! fields are read.
 
-use palisade_policy_sdk::{Finding, Resource, RuleDef, Severity, Value};
+use crate::context::Ctx;
+use palisade_policy_sdk::{Finding, RuleDef, Severity, Value};
 
 use super::{CATEGORY, Inherit, Visit, lookup, visit};
 use crate::settings::Settings;
@@ -37,14 +38,14 @@ pub(crate) const WINDOWS_OPTIONS_SET: RuleDef = RuleDef {
 };
 
 /// [`WINDOWS_HOST_PROCESS`].
-pub(crate) fn windows_host_process(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn windows_host_process(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     visit(resources, Visit::PodsAndContainers, |s| {
         s.forbid(&WINDOWS_HOST_PROCESS, &["securityContext", "windowsOptions", "hostProcess"], &Value::Bool(true))
     })
 }
 
 /// [`WINDOWS_OPTIONS_SET`].
-pub(crate) fn windows_options_set(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn windows_options_set(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     visit(resources, Visit::Containers, |c| {
         let targets = |tokens: &[&str]| lookup(c.pod.spec, tokens).and_then(Value::as_str) == Some("windows");
         if !targets(&["os", "name"]) && !targets(&["nodeSelector", "kubernetes.io/os"]) {

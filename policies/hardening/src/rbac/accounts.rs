@@ -1,6 +1,7 @@
 //! ServiceAccounts of pods: token automounting, the `default` account, the deprecated field,
 //! accounts missing from the input, the dashboard's account, and accounts bound to powerful roles.
 
+use crate::context::Ctx;
 use std::collections::HashMap;
 
 use palisade_policy_sdk::workload::PodSpec;
@@ -133,7 +134,7 @@ fn token_mounted(pod: &PodSpec<'_>, accounts: &Named<'_>) -> bool {
 }
 
 /// [`AUTOMOUNT_SERVICE_ACCOUNT_TOKEN`].
-pub(crate) fn automount_service_account_token(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn automount_service_account_token(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     let accounts = Named::new(resources, &["ServiceAccount"]);
     visit(resources, Visit::Pods, |pod| {
         if !token_mounted(pod.pod, &accounts) {
@@ -155,7 +156,7 @@ pub(crate) fn automount_service_account_token(resources: &[Resource], _: &Settin
 }
 
 /// [`DEFAULT_SERVICE_ACCOUNT_AUTOMOUNT`].
-pub(crate) fn default_service_account_automount(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn default_service_account_automount(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     each_of_kind(resources, "ServiceAccount", |sa| {
         if sa.name() != "default" {
             return None;
@@ -171,7 +172,7 @@ pub(crate) fn default_service_account_automount(resources: &[Resource], _: &Sett
 }
 
 /// [`DEFAULT_SERVICE_ACCOUNT_USED`].
-pub(crate) fn default_service_account_used(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn default_service_account_used(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     visit(resources, Visit::Pods, |pod| match account(pod.pod) {
         ("default", Some(field)) => {
             Some(pod.report(&DEFAULT_SERVICE_ACCOUNT_USED, &[field], format_args!("sets {field}: default")))
@@ -186,7 +187,7 @@ pub(crate) fn default_service_account_used(resources: &[Resource], _: &Settings)
 }
 
 /// [`DEPRECATED_SERVICE_ACCOUNT_FIELD`].
-pub(crate) fn deprecated_service_account_field(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn deprecated_service_account_field(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     visit(resources, Visit::Pods, |pod| {
         pod.judge(&DEPRECATED_SERVICE_ACCOUNT_FIELD, &["serviceAccount"], Inherit::No, |v| v == "", None).map(
             |mut finding| {
@@ -198,7 +199,7 @@ pub(crate) fn deprecated_service_account_field(resources: &[Resource], _: &Setti
 }
 
 /// [`NON_EXISTENT_SERVICE_ACCOUNT`].
-pub(crate) fn non_existent_service_account(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn non_existent_service_account(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     let accounts = Named::new(resources, &["ServiceAccount"]);
     visit(resources, Visit::Pods, |pod| {
         let (name, field) = account(pod.pod);
@@ -218,7 +219,7 @@ pub(crate) fn non_existent_service_account(resources: &[Resource], _: &Settings)
 const DASHBOARD: &str = "kubernetes-dashboard";
 
 /// [`DASHBOARD_SERVICE_ACCOUNT_ACCESS`].
-pub(crate) fn dashboard_service_account_access(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn dashboard_service_account_access(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     let mut out = visit(resources, Visit::Pods, |pod| match account(pod.pod) {
         (DASHBOARD, Some(field)) => Some(pod.report(
             &DASHBOARD_SERVICE_ACCOUNT_ACCESS,
@@ -247,7 +248,7 @@ fn bindings_by_account(resources: &[Resource]) -> HashMap<(Option<&str>, &str), 
 }
 
 /// [`WORKLOAD_SA_PRIVILEGED_RBAC`].
-pub(crate) fn workload_sa_privileged_rbac(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn workload_sa_privileged_rbac(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     let accounts = Named::new(resources, &["ServiceAccount"]);
     let bindings = bindings_by_account(resources);
     if bindings.is_empty() {

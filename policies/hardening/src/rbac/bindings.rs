@@ -2,6 +2,7 @@
 //! users) and to what (`cluster-admin`, wildcard roles, roles granting exec, roles missing from the
 //! input), and cluster-scoped RBAC in a chart.
 
+use crate::context::Ctx;
 use palisade_policy_sdk::{Finding, Resource, RuleDef, Severity};
 
 use super::{Access, BINDING_KINDS, Bound, CATEGORY, Roles, Source, grants::EXEC_ATTACH, rules_of, subject, subjects};
@@ -99,7 +100,7 @@ pub(crate) const CLUSTER_SCOPE_RBAC_IN_CHART: RuleDef = RuleDef {
 /// subject's name: `RoleBinding binds <reason>`.
 pub(super) fn each_subject(
     rule: &RuleDef,
-    resources: &[Resource],
+    resources: &Ctx<'_>,
     check: impl Fn(&str, &str) -> Option<String>,
 ) -> Vec<Finding> {
     resources
@@ -138,7 +139,7 @@ fn each_bound_role<'a>(
 
 /// Reports bindings of a built-in ClusterRole (not in the input) that grants part of `access`, for
 /// rules that otherwise judge the roles of the input.
-pub(crate) fn report_builtin_bindings(rule: &RuleDef, resources: &[Resource], access: &Access) -> Vec<Finding> {
+pub(crate) fn report_builtin_bindings(rule: &RuleDef, resources: &Ctx<'_>, access: &Access) -> Vec<Finding> {
     each_bound_role(rule, resources, |bound| match bound.source {
         Source::Builtin(_) => bound.grants(access).map(|grant| format!(", which grants {grant}")),
         _ => None,
@@ -146,21 +147,21 @@ pub(crate) fn report_builtin_bindings(rule: &RuleDef, resources: &[Resource], ac
 }
 
 /// [`DEFAULT_SERVICE_ACCOUNT_BOUND`].
-pub(crate) fn default_service_account_bound(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn default_service_account_bound(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     each_subject(&DEFAULT_SERVICE_ACCOUNT_BOUND, resources, |kind, name| {
         (kind == "ServiceAccount" && name == "default").then(|| "ServiceAccount \"default\"".to_string())
     })
 }
 
 /// [`CLUSTER_ADMIN_BINDING`].
-pub(crate) fn cluster_admin_binding(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn cluster_admin_binding(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     each_bound_role(&CLUSTER_ADMIN_BINDING, resources, |bound| {
         (bound.kind == "ClusterRole" && bound.name == "cluster-admin").then(String::new)
     })
 }
 
 /// [`BINDING_TO_WILDCARD_ROLE`].
-pub(crate) fn binding_to_wildcard_role(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn binding_to_wildcard_role(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     each_bound_role(&BINDING_TO_WILDCARD_ROLE, resources, |bound| {
         let Source::Object(role) = bound.source else {
             return None;
@@ -174,7 +175,7 @@ pub(crate) fn binding_to_wildcard_role(resources: &[Resource], _: &Settings) -> 
 }
 
 /// [`BINDING_PODS_EXEC_ATTACH`].
-pub(crate) fn binding_pods_exec_attach(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn binding_pods_exec_attach(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     each_bound_role(&BINDING_PODS_EXEC_ATTACH, resources, |bound| match bound.source {
         Source::Missing => {
             Some(", which is not in the input: its pods/exec and pods/attach grants cannot be checked".into())
@@ -187,14 +188,14 @@ pub(crate) fn binding_pods_exec_attach(resources: &[Resource], _: &Settings) -> 
 const ANONYMOUS: [&str; 2] = ["system:anonymous", "system:unauthenticated"];
 
 /// [`ANONYMOUS_SUBJECT_BINDING`].
-pub(crate) fn anonymous_subject_binding(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn anonymous_subject_binding(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     each_subject(&ANONYMOUS_SUBJECT_BINDING, resources, |kind, name| {
         (matches!(kind, "User" | "Group") && ANONYMOUS.contains(&name)).then(|| format!("{kind} \"{name}\""))
     })
 }
 
 /// [`CLUSTER_SCOPE_RBAC_IN_CHART`].
-pub(crate) fn cluster_scope_rbac_in_chart(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn cluster_scope_rbac_in_chart(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     resources
         .iter()
         .filter_map(|r| {

@@ -2,7 +2,8 @@
 //! impersonation, admission webhooks, certificate approval, token minting, PersistentVolumes,
 //! Service status, and verbs beyond an allow-list.
 
-use palisade_policy_sdk::{Finding, Resource, RuleDef, Severity};
+use crate::context::Ctx;
+use palisade_policy_sdk::{Finding, RuleDef, Severity};
 
 use super::{Access, CATEGORY, ROLE_KINDS, report_grants, rules_of};
 use crate::objects::{items, report};
@@ -169,7 +170,7 @@ pub(crate) const ROLE_VERBS_ALLOWLIST: RuleDef = RuleDef {
 };
 
 /// [`WILDCARD_IN_RULES`].
-pub(crate) fn wildcard_in_rules(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn wildcard_in_rules(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     let mut out = Vec::new();
     for role in resources.iter().filter(|r| ROLE_KINDS.contains(&r.kind())) {
         for (i, rule) in items(role.json.get("rules")) {
@@ -189,22 +190,22 @@ pub(crate) fn wildcard_in_rules(resources: &[Resource], _: &Settings) -> Vec<Fin
 }
 
 /// [`BIND_ESCALATE`].
-pub(crate) fn bind_escalate(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn bind_escalate(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     report_grants(&BIND_ESCALATE, resources, &ROLE_KINDS, &BIND_ESCALATE_ACCESS, |_, _| false)
 }
 
 /// [`IMPERSONATE`].
-pub(crate) fn impersonate(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn impersonate(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     report_grants(&IMPERSONATE, resources, &ROLE_KINDS, &IMPERSONATE_ACCESS, |_, _| false)
 }
 
 /// [`ADMISSION_WEBHOOK_CONTROL`].
-pub(crate) fn admission_webhook_control(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn admission_webhook_control(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     report_grants(&ADMISSION_WEBHOOK_CONTROL, resources, &["ClusterRole"], &ADMISSION_ACCESS, |_, _| false)
 }
 
 /// [`CSR_APPROVE`].
-pub(crate) fn csr_approve(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn csr_approve(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     resources
         .iter()
         .filter(|r| r.kind() == "ClusterRole")
@@ -223,22 +224,22 @@ pub(crate) fn csr_approve(resources: &[Resource], _: &Settings) -> Vec<Finding> 
 }
 
 /// [`SERVICEACCOUNT_TOKEN_CREATE`].
-pub(crate) fn serviceaccount_token_create(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn serviceaccount_token_create(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     report_grants(&SERVICEACCOUNT_TOKEN_CREATE, resources, &ROLE_KINDS, &TOKEN_CREATE, |_, _| false)
 }
 
 /// [`PERSISTENTVOLUME_CREATE`].
-pub(crate) fn persistentvolume_create(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn persistentvolume_create(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     report_grants(&PERSISTENTVOLUME_CREATE, resources, &ROLE_KINDS, &PV_CREATE, |_, _| false)
 }
 
 /// [`SERVICES_STATUS_MODIFY`].
-pub(crate) fn services_status_modify(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn services_status_modify(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     report_grants(&SERVICES_STATUS_MODIFY, resources, &ROLE_KINDS, &SERVICES_STATUS, |_, _| false)
 }
 
 /// [`ROLE_VERBS_ALLOWLIST`].
-pub(crate) fn role_verbs_allowlist(resources: &[Resource], settings: &Settings) -> Vec<Finding> {
+pub(crate) fn role_verbs_allowlist(resources: &Ctx<'_>, settings: &Settings) -> Vec<Finding> {
     let allowed = &settings.role_verbs_allowlist;
     let list = allowed.join(", ");
     let mut out = Vec::new();

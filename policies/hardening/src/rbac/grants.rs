@@ -4,9 +4,10 @@
 //! Each rule reports the `rules[]` entries that grant the permission, explicitly or through
 //! wildcards, at `/rules/<i>`.
 
+use crate::context::Ctx;
 use std::collections::HashSet;
 
-use palisade_policy_sdk::{Finding, Resource, RuleDef, Severity};
+use palisade_policy_sdk::{Finding, RuleDef, Severity};
 
 use super::{Access, CATEGORY, ROLE_KINDS, Roles, bindings::report_builtin_bindings, report_grants};
 use crate::objects::namespace;
@@ -198,24 +199,24 @@ pub(crate) const PORTFORWARD: RuleDef = RuleDef {
 };
 
 /// [`ROLE_PODS_EXEC_ATTACH`].
-pub(crate) fn role_pods_exec_attach(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn role_pods_exec_attach(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     report_grants(&ROLE_PODS_EXEC_ATTACH, resources, &ROLE_KINDS, &EXEC_ATTACH, |_, _| false)
 }
 
 /// [`NODES_PROXY_ACCESS`].
-pub(crate) fn nodes_proxy_access(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn nodes_proxy_access(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     report_grants(&NODES_PROXY_ACCESS, resources, &ROLE_KINDS, &NODES_PROXY, |_, _| false)
 }
 
 /// [`SECRETS_READ_RULE`].
-pub(crate) fn secrets_read(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn secrets_read(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     let mut out = report_grants(&SECRETS_READ_RULE, resources, &ROLE_KINDS, &SECRETS_READ, |_, _| false);
     out.extend(report_builtin_bindings(&SECRETS_READ_RULE, resources, &SECRETS_READ));
     out
 }
 
 /// [`SECRETS_WITHOUT_RESOURCE_NAMES`].
-pub(crate) fn secrets_without_resource_names(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn secrets_without_resource_names(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     let mut out =
         report_grants(&SECRETS_WITHOUT_RESOURCE_NAMES, resources, &ROLE_KINDS, &SECRETS_BY_NAME, |_, rule| {
             !rule.resource_names.is_empty()
@@ -227,19 +228,19 @@ pub(crate) fn secrets_without_resource_names(resources: &[Resource], _: &Setting
 }
 
 /// [`CREATE_PODS_RULE`].
-pub(crate) fn create_pods(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn create_pods(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     let mut out = report_grants(&CREATE_PODS_RULE, resources, &ROLE_KINDS, &CREATE_PODS, |_, _| false);
     out.extend(report_builtin_bindings(&CREATE_PODS_RULE, resources, &CREATE_PODS));
     out
 }
 
 /// [`DELETE_CAPABILITIES`].
-pub(crate) fn delete_capabilities(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn delete_capabilities(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     report_grants(&DELETE_CAPABILITIES, resources, &ROLE_KINDS, &DELETE, |_, _| false)
 }
 
 /// [`DELETE_EVENTS_RULE`].
-pub(crate) fn delete_events(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn delete_events(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     report_grants(&DELETE_EVENTS_RULE, resources, &ROLE_KINDS, &DELETE_EVENTS, |_, _| false)
 }
 
@@ -250,7 +251,7 @@ const KUBE_SYSTEM: &str = "kube-system";
 const DNS_CONFIGMAPS: [&str; 2] = ["coredns", "kube-dns"];
 
 /// [`KUBE_SYSTEM_CONFIGMAP_UPDATE`].
-pub(crate) fn kube_system_configmap_update(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn kube_system_configmap_update(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     let roles = Roles::new(resources);
     let bound_in_kube_system: HashSet<&str> = resources
         .iter()
@@ -280,7 +281,7 @@ pub(crate) fn kube_system_configmap_update(resources: &[Resource], _: &Settings)
 }
 
 /// [`PORTFORWARD`].
-pub(crate) fn portforward(resources: &[Resource], _: &Settings) -> Vec<Finding> {
+pub(crate) fn portforward(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     report_grants(&PORTFORWARD, resources, &ROLE_KINDS, &PORT_FORWARD, |_, _| false)
 }
 

@@ -15,6 +15,7 @@ pub(crate) mod bindings;
 pub(crate) mod escalation;
 pub(crate) mod grants;
 
+use crate::context::Ctx;
 use std::fmt;
 
 use palisade_policy_sdk::{Finding, Resource, RuleDef, Value};
@@ -131,7 +132,7 @@ pub(crate) fn rules_of(role: &Resource) -> impl Iterator<Item = (String, PolicyR
 /// entries that grant it in a way the rule accepts.
 pub(crate) fn report_grants(
     rule: &RuleDef,
-    resources: &[Resource],
+    resources: &Ctx<'_>,
     kinds: &[&str],
     access: &Access,
     skip: impl Fn(&Resource, &PolicyRule<'_>) -> bool,
