@@ -253,14 +253,14 @@ fn static_pod(name: &str, command: &[&str]) -> Value {
         "spec": {"containers": [{"name": name, "command": command}]}})
 }
 
-/// A PodSecurityPolicy named `name` with `annotations` and `spec`.
-fn psp(name: &str, annotations: Value, spec: Value) -> Value {
+/// A `PodSecurityPolicy` named `name` with `annotations` and `spec`.
+fn psp(name: &str, annotations: &Value, spec: &Value) -> Value {
     json!({"apiVersion": "policy/v1beta1", "kind": "PodSecurityPolicy",
         "metadata": {"name": name, "annotations": annotations}, "spec": spec})
 }
 
-/// Control-plane static pods that break every control-plane flag row, an AdmissionConfiguration
-/// without EventRateLimit and a PodSecurityPolicy that allows everything.
+/// Control-plane static pods that break every control-plane flag row, an `AdmissionConfiguration`
+/// without `EventRateLimit` and a `PodSecurityPolicy` that allows everything.
 fn control_plane_sink() -> Vec<Value> {
     vec![
         static_pod(
@@ -320,15 +320,15 @@ fn control_plane_sink() -> Vec<Value> {
         ),
         psp(
             "open",
-            json!({}),
-            json!({"privileged": true, "hostPID": true, "hostIPC": true, "hostNetwork": true,
+            &json!({}),
+            &json!({"privileged": true, "hostPID": true, "hostIPC": true, "hostNetwork": true,
             "allowPrivilegeEscalation": true, "runAsUser": {"rule": "RunAsAny"}, "allowedCapabilities": ["NET_ADMIN"]}),
         ),
     ]
 }
 
 /// A kubeadm-style control plane configured as the CIS benchmark asks, and a restrictive
-/// PodSecurityPolicy: passes every control-plane and legacy-psp rule.
+/// `PodSecurityPolicy`: passes every control-plane and legacy-psp rule.
 pub(crate) fn control_plane_hardened() -> Vec<Value> {
     let pki = "/etc/kubernetes/pki";
     let ciphers = "--tls-cipher-suites=TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256";
@@ -407,8 +407,8 @@ pub(crate) fn control_plane_hardened() -> Vec<Value> {
         ),
         psp(
             "restricted",
-            json!({"seccomp.security.alpha.kubernetes.io/defaultProfileName": "runtime/default"}),
-            json!({"privileged": false, "allowPrivilegeEscalation": false, "runAsUser": {"rule": "MustRunAsNonRoot"},
+            &json!({"seccomp.security.alpha.kubernetes.io/defaultProfileName": "runtime/default"}),
+            &json!({"privileged": false, "allowPrivilegeEscalation": false, "runAsUser": {"rule": "MustRunAsNonRoot"},
                 "requiredDropCapabilities": ["ALL"]}),
         ),
     ]

@@ -1,4 +1,4 @@
-//! Legacy PodSecurityPolicy rules (checks.md §1.11, area `legacy-psp`): what a `PodSecurityPolicy`
+//! Legacy `PodSecurityPolicy` rules (checks.md §1.11, area `legacy-psp`): what a `PodSecurityPolicy`
 //! (`policy/v1beta1`, removed in Kubernetes 1.25) admits, following Checkov's `CKV_K8S_1`…`CKV_K8S_36`
 //! PSP checks, and whether the API server enables PSP admission at all (Kubescape C-0068, read from
 //! a kube-apiserver static pod). All opt-in, for clusters that still run PSP.
@@ -13,7 +13,7 @@ use crate::settings::Settings;
 /// Catalog area of every rule here.
 pub(crate) const CATEGORY: &str = "legacy-psp";
 
-/// What a PodSecurityPolicy must not allow.
+/// What a `PodSecurityPolicy` must not allow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Permits {
     /// `spec.<field>: true`.
@@ -156,7 +156,7 @@ pub(crate) const ROWS: [PspRow; 10] = [
     },
 ];
 
-/// Row 11: the kube-apiserver does not enable PodSecurityPolicy admission.
+/// Row 11: the kube-apiserver does not enable `PodSecurityPolicy` admission.
 pub(crate) const LEGACY_PSP_ENABLED: RuleDef = rule(
     "legacy-psp-enabled",
     "API server does not enable PodSecurityPolicy admission",
@@ -174,7 +174,7 @@ pub(crate) fn check<const I: usize>(resources: &[Resource], _: &Settings) -> Vec
     })
 }
 
-/// [`LEGACY_PSP_ENABLED`]: PodSecurityPolicy is not default-enabled, so an unset
+/// [`LEGACY_PSP_ENABLED`]: `PodSecurityPolicy` is not default-enabled, so an unset
 /// `--enable-admission-plugins` fails too.
 pub(crate) fn legacy_psp_enabled(resources: &[Resource], _: &Settings) -> Vec<Finding> {
     let condition =
@@ -248,7 +248,7 @@ mod tests {
     use crate::testing::{object, run};
     use palisade_policy_sdk::json;
 
-    fn psp(name: &str, spec: Value) -> Value {
+    fn psp(name: &str, spec: &Value) -> Value {
         object("policy/v1beta1", "PodSecurityPolicy", name, json!({"spec": spec}))
     }
 
@@ -263,16 +263,16 @@ mod tests {
 
     #[test]
     fn flags_fail_only_when_true() {
-        let docs = [psp("a", json!({"hostPID": true})), psp("b", json!({"hostPID": false})), psp("c", json!({}))];
+        let docs = [psp("a", &json!({"hostPID": true})), psp("b", &json!({"hostPID": false})), psp("c", &json!({}))];
         assert_eq!(judged(Permits::Flag("hostPID"), &docs), vec![t(0, "/spec/hostPID", "allows hostPID: true")]);
     }
 
     #[test]
     fn privilege_escalation_defaults_to_allowed() {
         let docs = [
-            psp("a", json!({"allowPrivilegeEscalation": true})),
-            psp("b", json!({"allowPrivilegeEscalation": false})),
-            psp("c", json!({})),
+            psp("a", &json!({"allowPrivilegeEscalation": true})),
+            psp("b", &json!({"allowPrivilegeEscalation": false})),
+            psp("c", &json!({})),
         ];
         assert_eq!(
             judged(Permits::PrivilegeEscalation, &docs),
@@ -286,15 +286,15 @@ mod tests {
     #[test]
     fn root_users_follow_the_run_as_user_rule() {
         let docs = [
-            psp("a", json!({"runAsUser": {"rule": "MustRunAsNonRoot"}})),
-            psp("b", json!({"runAsUser": {"rule": "MustRunAs", "ranges": [{"min": 1, "max": 65535}]}})),
+            psp("a", &json!({"runAsUser": {"rule": "MustRunAsNonRoot"}})),
+            psp("b", &json!({"runAsUser": {"rule": "MustRunAs", "ranges": [{"min": 1, "max": 65535}]}})),
             psp(
                 "c",
-                json!({"runAsUser": {"rule": "MustRunAs", "ranges": [{"min": 100, "max": 200}, {"min": 0, "max": 10}]}}),
+                &json!({"runAsUser": {"rule": "MustRunAs", "ranges": [{"min": 100, "max": 200}, {"min": 0, "max": 10}]}}),
             ),
-            psp("d", json!({"runAsUser": {"rule": "RunAsAny"}})),
-            psp("e", json!({})),
-            psp("f", json!({"runAsUser": {"rule": "MustRunAs"}})),
+            psp("d", &json!({"runAsUser": {"rule": "RunAsAny"}})),
+            psp("e", &json!({})),
+            psp("f", &json!({"runAsUser": {"rule": "MustRunAs"}})),
         ];
         assert_eq!(
             judged(Permits::RootUser, &docs),
@@ -310,10 +310,10 @@ mod tests {
     #[test]
     fn capabilities_and_seccomp() {
         let docs = [
-            psp("a", json!({"requiredDropCapabilities": ["ALL"], "allowedCapabilities": []})),
-            psp("b", json!({"requiredDropCapabilities": ["NET_RAW"], "allowedCapabilities": ["NET_ADMIN"]})),
-            psp("c", json!({"requiredDropCapabilities": ["SYS_ADMIN"]})),
-            psp("d", json!({})),
+            psp("a", &json!({"requiredDropCapabilities": ["ALL"], "allowedCapabilities": []})),
+            psp("b", &json!({"requiredDropCapabilities": ["NET_RAW"], "allowedCapabilities": ["NET_ADMIN"]})),
+            psp("c", &json!({"requiredDropCapabilities": ["SYS_ADMIN"]})),
+            psp("d", &json!({})),
         ];
         assert_eq!(
             judged(Permits::NetRaw, &docs),
@@ -340,7 +340,7 @@ mod tests {
             )
         };
         let docs =
-            [annotated("runtime/default"), annotated("docker/default"), annotated("unconfined"), psp("x", json!({}))];
+            [annotated("runtime/default"), annotated("docker/default"), annotated("unconfined"), psp("x", &json!({}))];
         assert_eq!(
             judged(Permits::NoDefaultSeccomp, &docs),
             vec![
@@ -353,7 +353,7 @@ mod tests {
     #[test]
     fn checks_report_psp_objects_only() {
         let docs = vec![
-            psp("open", json!({"privileged": true})),
+            psp("open", &json!({"privileged": true})),
             object("v1", "Pod", "p", json!({"spec": {"privileged": true, "containers": []}})),
         ];
         assert_eq!(

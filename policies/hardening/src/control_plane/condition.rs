@@ -24,7 +24,7 @@ pub(crate) enum Condition {
     /// If set, the flag must be a whole number of at most this.
     AtMost(&'static str, i64),
     /// If set, the flag must be a timeout of hours, minutes and seconds in that order, each one or
-    /// two digits (`60s`, `1m30s`, `2h`), as Checkov's CKV_K8S_95 pattern reads it.
+    /// two digits (`60s`, `1m30s`, `2h`), as Checkov's `CKV_K8S_95` pattern reads it.
     Timeout(&'static str),
     /// If set, the file the flag names must have one of the extensions.
     FileType(&'static str, &'static [&'static str]),
@@ -176,10 +176,12 @@ mod tests {
         condition.judge(argv[0], &flags).map(|v| (v.at, v.what))
     }
 
+    #[expect(clippy::unnecessary_wraps, reason = "compared with what `judge` returns")]
     fn at(index: usize, what: &str) -> Option<(Option<[String; 2]>, String)> {
         Some((Some(["command".to_string(), index.to_string()]), what.to_string()))
     }
 
+    #[expect(clippy::unnecessary_wraps, reason = "compared with what `judge` returns")]
     fn missing(what: &str) -> Option<(Option<[String; 2]>, String)> {
         Some((None, what.to_string()))
     }

@@ -53,8 +53,9 @@ pub(crate) fn evaluate(rule: &RuleDef, target: Target, resources: &[Resource]) -
     match target {
         Target::Flags(binaries, condition) => visit(resources, Visit::Containers, |c| {
             let json = c.json();
-            let flags = Flags::of(json);
-            binaries.iter().filter(|b| runs(json, b)).find_map(|binary| condition.judge(binary, &flags)).map(|v| {
+            // Most containers run none of the binaries: parse their flags only when one does.
+            let binary = binaries.iter().find(|b| runs(json, b))?;
+            condition.judge(binary, &Flags::of(json)).map(|v| {
                 let tokens: Vec<&str> = match &v.at {
                     Some([list, index]) => vec![list.as_str(), index.as_str()],
                     None => vec!["command"],

@@ -17,7 +17,7 @@ const SCHEDULER: &[&str] = &["kube-scheduler"];
 const ETCD: &[&str] = &["etcd"];
 const KUBELET: &[&str] = &["kubelet"];
 
-/// The ciphers Checkov (CKV_K8S_105, CKV_K8S_151) and the CIS benchmark accept.
+/// The ciphers Checkov (`CKV_K8S_105`, `CKV_K8S_151`) and the CIS benchmark accept.
 const STRONG_CIPHERS: &[&str] = &[
     "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
     "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
