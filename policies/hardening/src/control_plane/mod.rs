@@ -8,6 +8,21 @@
 //!
 //! A finding names the container and the flag and points at the offending `command`/`args`
 //! element, or at `command` when a flag is missing.
+//!
+//! Failing conditions follow Checkov's checks (and agree with all their upstream fixtures but one,
+//! listed in `tests/conformance-divergences.txt`). Where Checkov reads a command line more
+//! loosely than the component does, palisade reads it as the component would:
+//! - flags come from `command` and `args`, as `--flag=value` or `--flag value` ([`flags`]); the
+//!   last occurrence wins;
+//! - list flags are matched item by item (`AlwaysPullImages` in `--enable-admission-plugins`, not
+//!   as a substring), and `AlwaysAdmit` fails anywhere in the list, not only alone;
+//! - "set" means set to a non-empty value, for every row that requires a file;
+//! - key and CA files may have the extensions kubeadm uses (`sa.pub`, `sa.key`, `ca.crt`), where
+//!   Checkov accepts `.pem` only;
+//! - `etcd-peer-client-cert-auth` judges the etcd command line like the other etcd rows (Checkov's
+//!   `CKV_K8S_121` reads the `args` of a Pod named `etcd`);
+//! - `controller-manager-rotate-kubelet-server-cert` covers kube-controller-manager and kubelet,
+//!   as Checkov's current `CKV_K8S_112` does.
 
 pub(crate) mod condition;
 pub(crate) mod flags;

@@ -337,7 +337,7 @@ pub(crate) const ROWS: [Row; 59] = [
     Row {
         def: rule(
             "apiserver-service-account-key-file",
-            "API server service account key file is odd",
+            "API server service account key is not a key file",
             Severity::Medium,
             "Set `--service-account-key-file` of the kube-apiserver to the PEM public key file (for example `--service-account-key-file=/etc/kubernetes/pki/sa.pub`).",
             &["checkov:CKV_K8S_97"],
@@ -427,7 +427,7 @@ pub(crate) const ROWS: [Row; 59] = [
     Row {
         def: rule(
             "controller-manager-service-account-private-key-file",
-            "Controller manager service account key file is odd",
+            "Controller manager service account key is not a key file",
             Severity::Medium,
             "Set `--service-account-private-key-file` of the kube-controller-manager to the PEM private key (for example `--service-account-private-key-file=/etc/kubernetes/pki/sa.key`).",
             &["checkov:CKV_K8S_110", "cis:1.3.4"],
@@ -437,7 +437,7 @@ pub(crate) const ROWS: [Row; 59] = [
     Row {
         def: rule(
             "controller-manager-root-ca-file",
-            "Controller manager root CA file is odd",
+            "Controller manager root CA is not a certificate file",
             Severity::Medium,
             "Set `--root-ca-file` of the kube-controller-manager to the PEM cluster CA (for example `--root-ca-file=/etc/kubernetes/pki/ca.crt`).",
             &["checkov:CKV_K8S_111", "cis:1.3.5"],
