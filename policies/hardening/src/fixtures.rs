@@ -48,6 +48,7 @@ pub(crate) fn kitchen_sink() -> Vec<Resource> {
     docs.extend(availability_sink());
     docs.extend(content_sink());
     docs.extend(hygiene_sink());
+    docs.extend(control_plane_sink());
     numbered(docs)
 }
 
@@ -243,5 +244,172 @@ fn network_hardened() -> Vec<Value> {
                 "http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "good", "port": {"name": "http"}}}}]}}]}}),
         json!({"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute", "metadata": {"name": "good", "namespace": "apps"},
             "spec": {"rules": [{"backendRefs": [{"name": "good", "port": 80}]}]}}),
+    ]
+}
+
+/// A static Pod named `name` in `kube-system` whose one container `name` runs `command`.
+fn static_pod(name: &str, command: &[&str]) -> Value {
+    json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "kube-system"},
+        "spec": {"containers": [{"name": name, "command": command}]}})
+}
+
+/// A `PodSecurityPolicy` named `name` with `annotations` and `spec`.
+fn psp(name: &str, annotations: &Value, spec: &Value) -> Value {
+    json!({"apiVersion": "policy/v1beta1", "kind": "PodSecurityPolicy",
+        "metadata": {"name": name, "annotations": annotations}, "spec": spec})
+}
+
+/// Control-plane static pods that break every control-plane flag row, an `AdmissionConfiguration`
+/// without `EventRateLimit` and a `PodSecurityPolicy` that allows everything.
+fn control_plane_sink() -> Vec<Value> {
+    vec![
+        static_pod(
+            "kube-apiserver",
+            &[
+                "kube-apiserver",
+                "--anonymous-auth=true",
+                "--basic-auth-file=/a.csv",
+                "--token-auth-file=/t.csv",
+                "--kubelet-https=false",
+                "--authorization-mode=AlwaysAllow",
+                "--enable-admission-plugins=AlwaysAdmit",
+                "--insecure-bind-address=0.0.0.0",
+                "--insecure-port=8080",
+                "--secure-port=0",
+                "--profiling=true",
+                "--audit-log-maxage=1",
+                "--audit-log-maxbackup=1",
+                "--audit-log-maxsize=1",
+                "--request-timeout=1d",
+                "--service-account-lookup=false",
+                "--service-account-key-file=/sa",
+                "--tls-cipher-suites=TLS_RSA_WITH_RC4_128_SHA",
+            ],
+        ),
+        json!({"apiVersion": "apiserver.config.k8s.io/v1", "kind": "AdmissionConfiguration", "plugins": []}),
+        static_pod(
+            "kube-controller-manager",
+            &[
+                "kube-controller-manager",
+                "--terminated-pod-gc-threshold=0",
+                "--profiling=true",
+                "--use-service-account-credentials=false",
+                "--service-account-private-key-file=/sa",
+                "--root-ca-file=/ca",
+                "--feature-gates=RotateKubeletServerCertificate=false",
+                "--bind-address=0.0.0.0",
+            ],
+        ),
+        static_pod("kube-scheduler", &["kube-scheduler", "--profiling=true", "--bind-address=0.0.0.0"]),
+        static_pod("etcd", &["etcd", "--client-cert-auth=false", "--auto-tls=true"]),
+        static_pod(
+            "kubelet",
+            &[
+                "kubelet",
+                "--anonymous-auth=true",
+                "--authorization-mode=AlwaysAllow",
+                "--read-only-port=10255",
+                "--streaming-connection-idle-timeout=0",
+                "--protect-kernel-defaults=false",
+                "--make-iptables-util-chains=false",
+                "--hostname-override=node",
+                "--event-qps=50",
+                "--rotate-certificates=false",
+                "--tls-cipher-suites=TLS_RSA_WITH_RC4_128_SHA",
+            ],
+        ),
+        psp(
+            "open",
+            &json!({}),
+            &json!({"privileged": true, "hostPID": true, "hostIPC": true, "hostNetwork": true,
+            "allowPrivilegeEscalation": true, "runAsUser": {"rule": "RunAsAny"}, "allowedCapabilities": ["NET_ADMIN"]}),
+        ),
+    ]
+}
+
+/// A kubeadm-style control plane configured as the CIS benchmark asks, and a restrictive
+/// `PodSecurityPolicy`: passes every control-plane and legacy-psp rule.
+pub(crate) fn control_plane_hardened() -> Vec<Value> {
+    let pki = "/etc/kubernetes/pki";
+    let ciphers = "--tls-cipher-suites=TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256";
+    let apiserver: Vec<String> = [
+        "kube-apiserver".to_string(), "--anonymous-auth=false".to_string(),
+        format!("--kubelet-client-certificate={pki}/apiserver-kubelet-client.crt"),
+        format!("--kubelet-client-key={pki}/apiserver-kubelet-client.key"),
+        format!("--kubelet-certificate-authority={pki}/ca.crt"), "--authorization-mode=Node,RBAC".to_string(),
+        "--enable-admission-plugins=NodeRestriction,AlwaysPullImages,SecurityContextDeny,ServiceAccount,NamespaceLifecycle,PodSecurityPolicy,EventRateLimit".to_string(),
+        "--insecure-port=0".to_string(), "--secure-port=6443".to_string(), "--profiling=false".to_string(),
+        "--audit-log-path=/var/log/kubernetes/audit.log".to_string(), "--audit-log-maxage=30".to_string(),
+        "--audit-log-maxbackup=10".to_string(), "--audit-log-maxsize=100".to_string(), "--request-timeout=60s".to_string(),
+        "--service-account-lookup=true".to_string(), format!("--service-account-key-file={pki}/sa.pub"),
+        format!("--etcd-certfile={pki}/apiserver-etcd-client.crt"), format!("--etcd-keyfile={pki}/apiserver-etcd-client.key"),
+        format!("--tls-cert-file={pki}/apiserver.crt"), format!("--tls-private-key-file={pki}/apiserver.key"),
+        format!("--etcd-cafile={pki}/etcd/ca.crt"), "--encryption-provider-config=/etc/kubernetes/encryption.yaml".to_string(),
+        ciphers.to_string(),
+    ]
+    .into();
+    let apiserver: Vec<&str> = apiserver.iter().map(String::as_str).collect();
+    let kcm = format!("--service-account-private-key-file={pki}/sa.key");
+    let root_ca = format!("--root-ca-file={pki}/ca.crt");
+    let etcd = [
+        format!("--cert-file={pki}/etcd/server.crt"),
+        format!("--key-file={pki}/etcd/server.key"),
+        format!("--peer-cert-file={pki}/etcd/peer.crt"),
+        format!("--peer-key-file={pki}/etcd/peer.key"),
+    ];
+    vec![
+        static_pod("kube-apiserver", &apiserver),
+        json!({"apiVersion": "apiserver.config.k8s.io/v1", "kind": "AdmissionConfiguration",
+            "plugins": [{"name": "EventRateLimit", "path": "eventconfig.yaml"}]}),
+        static_pod(
+            "kube-controller-manager",
+            &[
+                "kube-controller-manager",
+                "--terminated-pod-gc-threshold=10",
+                "--profiling=false",
+                "--use-service-account-credentials=true",
+                &kcm,
+                &root_ca,
+                "--feature-gates=RotateKubeletServerCertificate=true",
+                "--bind-address=127.0.0.1",
+            ],
+        ),
+        static_pod("kube-scheduler", &["kube-scheduler", "--profiling=false", "--bind-address=127.0.0.1"]),
+        static_pod(
+            "etcd",
+            &[
+                "etcd",
+                &etcd[0],
+                &etcd[1],
+                "--client-cert-auth=true",
+                &etcd[2],
+                &etcd[3],
+                "--peer-client-cert-auth=true",
+            ],
+        ),
+        static_pod(
+            "kubelet",
+            &[
+                "kubelet",
+                "--anonymous-auth=false",
+                "--authorization-mode=Webhook",
+                "--client-ca-file=/etc/kubernetes/pki/ca.crt",
+                "--read-only-port=0",
+                "--streaming-connection-idle-timeout=5m",
+                "--protect-kernel-defaults=true",
+                "--make-iptables-util-chains=true",
+                "--event-qps=0",
+                "--tls-cert-file=/var/lib/kubelet/pki/kubelet.crt",
+                "--tls-private-key-file=/var/lib/kubelet/pki/kubelet.key",
+                "--rotate-certificates=true",
+                ciphers,
+            ],
+        ),
+        psp(
+            "restricted",
+            &json!({"seccomp.security.alpha.kubernetes.io/defaultProfileName": "runtime/default"}),
+            &json!({"privileged": false, "allowPrivilegeEscalation": false, "runAsUser": {"rule": "MustRunAsNonRoot"},
+                "requiredDropCapabilities": ["ALL"]}),
+        ),
     ]
 }

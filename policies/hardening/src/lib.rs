@@ -10,6 +10,7 @@ use palisade_policy_sdk::{Finding, Input, Policy, PolicyMeta, RuleDef, export_po
 
 mod availability;
 mod context;
+mod control_plane;
 #[cfg(test)]
 mod corpus;
 #[cfg(test)]
@@ -17,6 +18,7 @@ mod fixtures;
 mod hygiene;
 mod images;
 mod index;
+mod legacy_psp;
 mod network;
 mod objects;
 mod pod_security;
@@ -31,6 +33,7 @@ mod supply_chain;
 mod testing;
 
 use availability::{disruption, lifecycle, probes, scaling, scheduling};
+use control_plane::table;
 use hygiene::{apis, containers, metadata, references};
 use network::{ingress, policies, services};
 use pod_security::{capabilities, cluster, host, misc, privilege, profiles, users, volumes, windows};
@@ -222,6 +225,76 @@ pub(crate) const RULES: &[Rule] = &[
     Rule::new(containers::WORKLOAD_CONFIGMAP_ACCESS, containers::workload_configmap_access),
     Rule::new(containers::WORKLOAD_PVC_ACCESS, containers::workload_pvc_access),
     Rule::new(apis::DUPLICATE_OBJECT, apis::duplicate_object),
+    Rule::new(table::ROWS[0].def, control_plane::check::<0>),
+    Rule::new(table::ROWS[1].def, control_plane::check::<1>),
+    Rule::new(table::ROWS[2].def, control_plane::check::<2>),
+    Rule::new(table::ROWS[3].def, control_plane::check::<3>),
+    Rule::new(table::ROWS[4].def, control_plane::check::<4>),
+    Rule::new(table::ROWS[5].def, control_plane::check::<5>),
+    Rule::new(table::ROWS[6].def, control_plane::check::<6>),
+    Rule::new(table::ROWS[7].def, control_plane::check::<7>),
+    Rule::new(table::ROWS[8].def, control_plane::check::<8>),
+    Rule::new(table::ROWS[9].def, control_plane::check::<9>),
+    Rule::new(table::ROWS[10].def, control_plane::check::<10>),
+    Rule::new(table::ROWS[11].def, control_plane::check::<11>),
+    Rule::new(table::ROWS[12].def, control_plane::check::<12>),
+    Rule::new(table::ROWS[13].def, control_plane::check::<13>),
+    Rule::new(table::ROWS[14].def, control_plane::check::<14>),
+    Rule::new(table::ROWS[15].def, control_plane::check::<15>),
+    Rule::new(table::ROWS[16].def, control_plane::check::<16>),
+    Rule::new(table::ROWS[17].def, control_plane::check::<17>),
+    Rule::new(table::ROWS[18].def, control_plane::check::<18>),
+    Rule::new(table::ROWS[19].def, control_plane::check::<19>),
+    Rule::new(table::ROWS[20].def, control_plane::check::<20>),
+    Rule::new(table::ROWS[21].def, control_plane::check::<21>),
+    Rule::new(table::ROWS[22].def, control_plane::check::<22>),
+    Rule::new(table::ROWS[23].def, control_plane::check::<23>),
+    Rule::new(table::ROWS[24].def, control_plane::check::<24>),
+    Rule::new(table::ROWS[25].def, control_plane::check::<25>),
+    Rule::new(table::ROWS[26].def, control_plane::check::<26>),
+    Rule::new(table::ROWS[27].def, control_plane::check::<27>),
+    Rule::new(table::ROWS[28].def, control_plane::check::<28>),
+    Rule::new(table::ROWS[29].def, control_plane::check::<29>),
+    Rule::new(table::ROWS[30].def, control_plane::check::<30>),
+    Rule::new(table::ROWS[31].def, control_plane::check::<31>),
+    Rule::new(table::ROWS[32].def, control_plane::check::<32>),
+    Rule::new(table::ROWS[33].def, control_plane::check::<33>),
+    Rule::new(table::ROWS[34].def, control_plane::check::<34>),
+    Rule::new(table::ROWS[35].def, control_plane::check::<35>),
+    Rule::new(table::ROWS[36].def, control_plane::check::<36>),
+    Rule::new(table::ROWS[37].def, control_plane::check::<37>),
+    Rule::new(table::ROWS[38].def, control_plane::check::<38>),
+    Rule::new(table::ROWS[39].def, control_plane::check::<39>),
+    Rule::new(table::ROWS[40].def, control_plane::check::<40>),
+    Rule::new(table::ROWS[41].def, control_plane::check::<41>),
+    Rule::new(table::ROWS[42].def, control_plane::check::<42>),
+    Rule::new(table::ROWS[43].def, control_plane::check::<43>),
+    Rule::new(table::ROWS[44].def, control_plane::check::<44>),
+    Rule::new(table::ROWS[45].def, control_plane::check::<45>),
+    Rule::new(table::ROWS[46].def, control_plane::check::<46>),
+    Rule::new(table::ROWS[47].def, control_plane::check::<47>),
+    Rule::new(table::ROWS[48].def, control_plane::check::<48>),
+    Rule::new(table::ROWS[49].def, control_plane::check::<49>),
+    Rule::new(table::ROWS[50].def, control_plane::check::<50>),
+    Rule::new(table::ROWS[51].def, control_plane::check::<51>),
+    Rule::new(table::ROWS[52].def, control_plane::check::<52>),
+    Rule::new(table::ROWS[53].def, control_plane::check::<53>),
+    Rule::new(table::ROWS[54].def, control_plane::check::<54>),
+    Rule::new(table::ROWS[55].def, control_plane::check::<55>),
+    Rule::new(table::ROWS[56].def, control_plane::check::<56>),
+    Rule::new(table::ROWS[57].def, control_plane::check::<57>),
+    Rule::new(table::ROWS[58].def, control_plane::check::<58>),
+    Rule::new(legacy_psp::ROWS[0].def, legacy_psp::check::<0>),
+    Rule::new(legacy_psp::ROWS[1].def, legacy_psp::check::<1>),
+    Rule::new(legacy_psp::ROWS[2].def, legacy_psp::check::<2>),
+    Rule::new(legacy_psp::ROWS[3].def, legacy_psp::check::<3>),
+    Rule::new(legacy_psp::ROWS[4].def, legacy_psp::check::<4>),
+    Rule::new(legacy_psp::ROWS[5].def, legacy_psp::check::<5>),
+    Rule::new(legacy_psp::ROWS[6].def, legacy_psp::check::<6>),
+    Rule::new(legacy_psp::ROWS[7].def, legacy_psp::check::<7>),
+    Rule::new(legacy_psp::ROWS[8].def, legacy_psp::check::<8>),
+    Rule::new(legacy_psp::ROWS[9].def, legacy_psp::check::<9>),
+    Rule::new(legacy_psp::LEGACY_PSP_ENABLED, legacy_psp::legacy_psp_enabled),
 ];
 
 /// The definitions of [`RULES`], for [`PolicyMeta`].
@@ -479,7 +552,90 @@ mod tests {
                 "duplicate-object",
             ],
         ),
+        (
+            "control-plane",
+            &[
+                "apiserver-anonymous-auth",
+                "apiserver-basic-auth-file",
+                "apiserver-token-auth-file",
+                "apiserver-kubelet-https",
+                "apiserver-kubelet-client-cert-and-key",
+                "apiserver-kubelet-certificate-authority",
+                "apiserver-authorization-mode-not-always-allow",
+                "apiserver-authorization-mode-node",
+                "apiserver-authorization-mode-rbac",
+                "apiserver-admission-control-event-rate-limit",
+                "apiserver-admission-control-always-admit",
+                "apiserver-always-pull-images-plugin",
+                "apiserver-security-context-deny-plugin",
+                "apiserver-service-account-plugin",
+                "apiserver-namespace-lifecycle-plugin",
+                "apiserver-pod-security-policy-plugin",
+                "apiserver-node-restriction-plugin",
+                "apiserver-insecure-bind-address",
+                "apiserver-insecure-port",
+                "apiserver-secure-port",
+                "apiserver-profiling",
+                "apiserver-audit-log",
+                "apiserver-audit-log-max-age",
+                "apiserver-audit-log-max-backup",
+                "apiserver-audit-log-max-size",
+                "apiserver-request-timeout",
+                "apiserver-service-account-lookup",
+                "apiserver-service-account-key-file",
+                "apiserver-etcd-cert-and-key",
+                "apiserver-tls-cert-and-key",
+                "apiserver-etcd-ca-file",
+                "apiserver-encryption-providers",
+                "apiserver-strong-cryptographic-ciphers",
+                "controller-manager-terminated-pods",
+                "controller-manager-block-profiles",
+                "controller-manager-service-account-credentials",
+                "controller-manager-service-account-private-key-file",
+                "controller-manager-root-ca-file",
+                "controller-manager-rotate-kubelet-server-cert",
+                "controller-manager-bind-address",
+                "scheduler-profiling",
+                "scheduler-bind-address",
+                "etcd-cert-and-key",
+                "etcd-client-cert-auth",
+                "etcd-auto-tls",
+                "etcd-peer-files",
+                "etcd-peer-client-cert-auth",
+                "kubelet-anonymous-auth",
+                "kubelet-authorization-mode-not-always-allow",
+                "kubelet-client-ca",
+                "kubelet-read-only-port",
+                "kubelet-streaming-connection-idle-timeout",
+                "kubelet-protect-kernel-defaults",
+                "kubelet-make-iptables-util-chains",
+                "kubelet-hostname-override",
+                "kubelet-event-capture",
+                "kubelet-key-files-set-appropriate",
+                "kubelet-rotate-certificates",
+                "kubelet-cryptographic-ciphers",
+            ],
+        ),
+        (
+            "legacy-psp",
+            &[
+                "legacy-psp-host-pid",
+                "legacy-psp-privileged",
+                "legacy-psp-host-ipc",
+                "legacy-psp-host-network",
+                "legacy-psp-allow-privilege-escalation",
+                "legacy-psp-root-containers",
+                "legacy-psp-net-raw",
+                "legacy-psp-allowed-capabilities",
+                "legacy-psp-default-seccomp",
+                "legacy-psp-required-drop-capabilities",
+                "legacy-psp-enabled",
+            ],
+        ),
     ];
+
+    /// Areas whose rules are all opt-in (checks.md §1.10, §1.11).
+    const OPT_IN_AREAS: &[&str] = &["control-plane", "legacy-psp"];
 
     /// Rule ids that are opt-in (`opt` in checks.md).
     const OPT_IN: &[&str] = &[
@@ -576,7 +732,8 @@ mod tests {
         for rule in META.rules {
             let area = CATALOG.iter().find(|(_, ids)| ids.contains(&rule.id)).map(|(area, _)| *area);
             assert_eq!(Some(rule.category), area, "{}", rule.id);
-            assert_eq!(rule.enabled_by_default, !OPT_IN.contains(&rule.id), "{}", rule.id);
+            let opt_in = OPT_IN.contains(&rule.id) || OPT_IN_AREAS.contains(&rule.category);
+            assert_eq!(rule.enabled_by_default, !opt_in, "{}", rule.id);
             assert!(!rule.title.is_empty() && rule.title.len() <= 60, "{}", rule.id);
             assert!(rule.remediation.contains('`'), "{} remediation shows no YAML", rule.id);
             assert!(!rule.remediation.contains("  "), "{} remediation has a double space", rule.id);
