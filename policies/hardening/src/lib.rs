@@ -163,9 +163,6 @@ pub(crate) const RULES: &[Rule] = &[
     Rule::new(images::IMAGE_REGISTRY_DENYLIST, images::image_registry_denylist),
     Rule::new(images::DEPRECATED_K8S_REGISTRY, images::deprecated_k8s_registry),
     Rule::new(images::IMAGE_PULL_SECRETS, images::image_pull_secrets),
-    Rule::new(supply_chain::IMAGE_SIGNATURE_VERIFIED, supply_chain::image_signature_verified),
-    Rule::new(supply_chain::IMAGE_SIGNATURE_PRESENT, supply_chain::image_signature_present),
-    Rule::new(supply_chain::CHART_PROVENANCE, supply_chain::chart_provenance),
     Rule::new(supply_chain::KUBERNETES_DASHBOARD_DEPLOYED, supply_chain::kubernetes_dashboard_deployed),
     Rule::new(supply_chain::TILLER_DEPLOYED, supply_chain::tiller_deployed),
     Rule::new(supply_chain::TILLER_SERVICE, supply_chain::tiller_service),
@@ -473,9 +470,6 @@ mod tests {
         (
             "supply-chain",
             &[
-                "image-signature-verified",
-                "image-signature-present",
-                "chart-provenance",
                 "kubernetes-dashboard-deployed",
                 "tiller-deployed",
                 "tiller-service",
@@ -675,9 +669,6 @@ mod tests {
         "image-registry-allowlist",
         "image-registry-denylist",
         "image-pull-secrets",
-        "image-signature-verified",
-        "image-signature-present",
-        "chart-provenance",
         "requests-equal-limits",
         "ephemeral-storage-set",
         "ephemeral-storage-equal",
@@ -704,10 +695,19 @@ mod tests {
         "workload-pvc-access",
     ];
 
-    /// Rules that never report here (their checks live in another policy, or need data the host does
-    /// not pass).
-    const NEVER_REPORTS: &[&str] =
-        &["image-signature-verified", "image-signature-present", "chart-provenance", "sorted-keys"];
+    /// Rules that never report here: key order is not part of the objects a policy sees.
+    const NEVER_REPORTS: &[&str] = &["sorted-keys"];
+
+    /// Catalog rows (105–107) that need fetched evidence: rules of the `supply-chain` policy, not of this one.
+    const IN_SUPPLY_CHAIN_POLICY: [&str; 3] =
+        ["image-signature-verified", "image-signature-present", "chart-provenance"];
+
+    #[test]
+    fn evidence_rows_are_left_to_the_supply_chain_policy() {
+        for id in IN_SUPPLY_CHAIN_POLICY {
+            assert!(META.rules.iter().all(|r| r.id != id), "{id}");
+        }
+    }
 
     /// Reference prefixes a `standards` entry may use.
     const STANDARDS: [&str; 8] = [

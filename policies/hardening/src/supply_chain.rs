@@ -1,9 +1,9 @@
 //! Supply chain and known-bad components (checks.md §1.6, area `supply-chain`).
 //!
 //! Rows 105–107 (image signatures, chart provenance) need evidence the manifests do not carry:
-//! signatures fetched from registries and the chart's `.prov` file. They are defined here, opt-in,
-//! so that the catalog is complete, but report nothing: palisade's separate supply-chain policy
-//! requests that evidence from the host and implements them. The other rows recognise components by
+//! signatures fetched from registries and the chart's `.prov` file. They are rules of palisade's
+//! `supply-chain` policy, which requests that evidence from the host (`image-signature` for rows
+//! 105–106, `chart-provenance` for row 107), not of this one. The rows here recognise components by
 //! image and labels.
 
 use crate::context::Ctx;
@@ -17,48 +17,6 @@ use crate::settings::Settings;
 
 /// Catalog area of every rule here.
 const CATEGORY: &str = "supply-chain";
-
-/// Row 105: an image signature does not verify against the configured cosign keys or keyless
-/// identities. Needs signatures as evidence: implemented by the supply-chain policy; reports nothing
-/// here.
-pub(crate) const IMAGE_SIGNATURE_VERIFIED: RuleDef = RuleDef {
-    id: "image-signature-verified",
-    title: "Image signature does not verify",
-    severity: Severity::High,
-    category: CATEGORY,
-    remediation: "Sign the image with a trusted key or identity (`cosign sign --key cosign.key registry.example.com/app@sha256:...`). \
-                  This rule is evaluated by the palisade supply-chain policy, which fetches signatures; the hardening policy \
-                  reports nothing for it.",
-    standards: &["kubescape:C-0236"],
-    enabled_by_default: false,
-};
-
-/// Row 106: an image has no signature at all. Needs signatures as evidence: implemented by the
-/// supply-chain policy; reports nothing here.
-pub(crate) const IMAGE_SIGNATURE_PRESENT: RuleDef = RuleDef {
-    id: "image-signature-present",
-    title: "Image is not signed",
-    severity: Severity::Medium,
-    category: CATEGORY,
-    remediation: "Sign the image (`cosign sign registry.example.com/app@sha256:...`). This rule is evaluated by the palisade \
-                  supply-chain policy, which fetches signatures; the hardening policy reports nothing for it.",
-    standards: &["kubescape:C-0237"],
-    enabled_by_default: false,
-};
-
-/// Row 107: the Helm chart has no valid `.prov` (GPG) or OCI cosign signature. Needs the chart
-/// package as evidence: implemented by the supply-chain policy; reports nothing here.
-pub(crate) const CHART_PROVENANCE: RuleDef = RuleDef {
-    id: "chart-provenance",
-    title: "Chart has no valid provenance",
-    severity: Severity::High,
-    category: CATEGORY,
-    remediation: "Publish the chart with a provenance file (`helm package --sign`) or a cosign signature on its OCI artifact. \
-                  This rule is evaluated by the palisade supply-chain policy, which fetches the chart's signature; the hardening \
-                  policy reports nothing for it.",
-    standards: &[],
-    enabled_by_default: false,
-};
 
 /// Row 108: a workload runs the Kubernetes dashboard: an image of `kubernetesui/` or a
 /// `kubernetes-dashboard` repository, or pods labelled `app`, `k8s-app` or `app.kubernetes.io/name`
@@ -149,21 +107,6 @@ pub(crate) const VULNERABLE_COMPONENT_VERSION: RuleDef = RuleDef {
     standards: &["kubescape:C-0081", "kubescape:C-0091", "kubescape:C-0059", "kubescape:C-0090"],
     enabled_by_default: true,
 };
-
-/// [`IMAGE_SIGNATURE_VERIFIED`]: needs evidence; see the module docs.
-pub(crate) fn image_signature_verified(_: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
-    Vec::new()
-}
-
-/// [`IMAGE_SIGNATURE_PRESENT`]: needs evidence; see the module docs.
-pub(crate) fn image_signature_present(_: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
-    Vec::new()
-}
-
-/// [`CHART_PROVENANCE`]: needs evidence; see the module docs.
-pub(crate) fn chart_provenance(_: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
-    Vec::new()
-}
 
 /// Reports each pod whose containers run `component` (by image, at the first such image) or whose
 /// labels carry one of `labels` (at the labels), once per pod.
@@ -347,14 +290,6 @@ mod tests {
         let mut doc = pod(json!({}));
         doc["spec"]["containers"] = Value::Array(containers);
         doc
-    }
-
-    #[test]
-    fn evidence_rules_report_nothing() {
-        let doc = running(&["nginx"]);
-        for check in [image_signature_verified, image_signature_present, chart_provenance] {
-            assert_findings(check, doc.clone(), &[]);
-        }
     }
 
     #[test]
