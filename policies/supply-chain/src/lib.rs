@@ -54,6 +54,7 @@ mod cleartext;
 mod keyring;
 mod settings;
 mod time;
+pub mod sigstore;
 pub mod verify;
 
 use palisade_policy_sdk::{Finding, Input, Policy, PolicyMeta, RuleDef, Severity, export_policy};
