@@ -48,11 +48,13 @@
 //! verification time `now`. A key that has expired since it signed therefore no longer verifies
 //! (the fixture subkey expiring 2027-11-22 stops verifying then; tests pass `--now`).
 
+mod blob;
 mod body;
 mod chart;
 mod cleartext;
+pub mod images;
 mod keyring;
-mod settings;
+pub mod settings;
 mod time;
 pub mod sigstore;
 pub mod verify;
@@ -82,6 +84,40 @@ pub const CHART_SIGNER: RuleDef = RuleDef {
     enabled_by_default: false,
 };
 
+/// `blob-signature`: a blob (`palisade verify blob`) has no valid cosign / Sigstore signature.
+pub const BLOB_SIGNATURE: RuleDef = RuleDef {
+    id: "blob-signature",
+    title: "Blob has no valid cosign / Sigstore signature",
+    severity: Severity::High,
+    category: "supply-chain",
+    remediation: "Sign the file with `cosign sign-blob` (a key, or keyless with a bundle) and verify against the \
+                  signer's key or identity and a trusted root.",
+    standards: &["cosign:verify-blob"],
+    enabled_by_default: false,
+};
+
+/// `blob-signer`: reports who signed a verified blob (informational).
+pub const BLOB_SIGNER: RuleDef = RuleDef {
+    id: "blob-signer",
+    title: "Blob signature verified (signer report)",
+    severity: Severity::Info,
+    category: "supply-chain",
+    remediation: "Nothing to change; this reports the signer of a verified blob.",
+    standards: &[],
+    enabled_by_default: false,
+};
+
+/// Kind of the evidence holding a blob to verify.
+pub const KIND_BLOB: &str = "blob";
+/// Kind of a cosign signature: a detached signature file, or a legacy `.sig` layer.
+pub const KIND_COSIGN_SIGNATURE: &str = "cosign-signature";
+/// Kind of a Sigstore bundle.
+pub const KIND_BUNDLE: &str = "sigstore-bundle";
+/// Kind of a PEM public key.
+pub const KIND_PUBLIC_KEY: &str = "cosign-public-key";
+/// Kind of a `trusted_root.json`.
+pub const KIND_TRUSTED_ROOT: &str = "sigstore-trusted-root";
+
 /// Kind of the evidence holding chart bytes.
 pub const KIND_CHART: &str = "helm-chart";
 /// Kind of the evidence holding provenance bytes.
@@ -93,7 +129,7 @@ static META: PolicyMeta = PolicyMeta {
     name: "supply-chain",
     version: "0.1.0",
     description: "Supply chain: Helm chart provenance verified with OpenPGP",
-    rules: &[CHART_PROVENANCE, CHART_SIGNER],
+    rules: &[CHART_PROVENANCE, CHART_SIGNER, BLOB_SIGNATURE, BLOB_SIGNER],
     settings_schema: settings::SCHEMA,
 };
 
@@ -106,7 +142,9 @@ impl Policy for SupplyChain {
 
     fn evaluate(input: &Input) -> Result<Vec<Finding>, String> {
         let settings = settings::Settings::parse(&input.settings)?;
-        chart::evaluate(input, &settings)
+        let mut findings = chart::evaluate(input, &settings)?;
+        findings.extend(blob::evaluate(input, &settings)?);
+        Ok(findings)
     }
 }
 
