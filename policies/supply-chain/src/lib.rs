@@ -59,7 +59,9 @@ mod time;
 pub mod sigstore;
 pub mod verify;
 
-use palisade_policy_sdk::{Finding, Input, Policy, PolicyMeta, RuleDef, Severity, export_policy};
+use palisade_policy_sdk::{
+    EvidenceRequest, Finding, Input, Policy, PolicyMeta, Resource, RuleDef, Severity, Value, export_policy,
+};
 
 /// `chart-provenance`, row 107 of the check catalog.
 pub const CHART_PROVENANCE: RuleDef = RuleDef {
@@ -107,6 +109,47 @@ pub const BLOB_SIGNER: RuleDef = RuleDef {
     enabled_by_default: false,
 };
 
+/// `image-signature`: an image a `verifyImages` rule covers is unsigned, or its signatures do
+/// not satisfy the rule's attestors.
+pub const IMAGE_SIGNATURE: RuleDef = RuleDef {
+    id: "image-signature",
+    title: "Image signature does not satisfy the verifyImages rule",
+    severity: Severity::High,
+    category: "supply-chain",
+    remediation: "Sign the image with cosign (a key, or keyless) as the rule's attestors require, or use a signed image.",
+    standards: &["kyverno:verifyImages", "cosign:verify"],
+    enabled_by_default: true,
+};
+
+/// `image-digest-pinned`: a covered image is referenced by tag, not by digest (`verifyDigest`).
+pub const IMAGE_DIGEST_PINNED: RuleDef = RuleDef {
+    id: "image-digest-pinned",
+    title: "Image is not pinned by digest",
+    severity: Severity::Medium,
+    category: "supply-chain",
+    remediation: "Reference the image as `name@sha256:<digest>` (the finding names the digest the tag resolves to).",
+    standards: &["kyverno:verifyImages.verifyDigest"],
+    enabled_by_default: true,
+};
+
+/// `image-digest`: the digest a covered tag resolves to, with the JSON patch that pins it
+/// (`mutateDigest`). The message's second line is `patch: <RFC 6902 operation>`; the webhook
+/// applies it.
+pub const IMAGE_DIGEST: RuleDef = RuleDef {
+    id: "image-digest",
+    title: "Resolved image digest (pinning patch)",
+    severity: Severity::Info,
+    category: "supply-chain",
+    remediation: "Nothing to change; apply the patch to pin the image by digest.",
+    standards: &["kyverno:verifyImages.mutateDigest"],
+    enabled_by_default: true,
+};
+
+/// Kind of a request: the manifest of an OCI artifact and every signature attached to it.
+pub const KIND_OCI_SIGNATURES: &str = "oci-signatures";
+/// Kind of the evidence holding a manifest as served.
+pub const KIND_OCI_MANIFEST: &str = "oci-manifest";
+
 /// Kind of the evidence holding a blob to verify.
 pub const KIND_BLOB: &str = "blob";
 /// Kind of a cosign signature: a detached signature file, or a legacy `.sig` layer.
@@ -129,7 +172,7 @@ static META: PolicyMeta = PolicyMeta {
     name: "supply-chain",
     version: "0.1.0",
     description: "Supply chain: Helm chart provenance verified with OpenPGP",
-    rules: &[CHART_PROVENANCE, CHART_SIGNER, BLOB_SIGNATURE, BLOB_SIGNER],
+    rules: &[CHART_PROVENANCE, CHART_SIGNER, BLOB_SIGNATURE, BLOB_SIGNER, IMAGE_SIGNATURE, IMAGE_DIGEST_PINNED, IMAGE_DIGEST],
     settings_schema: settings::SCHEMA,
 };
 
@@ -144,7 +187,13 @@ impl Policy for SupplyChain {
         let settings = settings::Settings::parse(&input.settings)?;
         let mut findings = chart::evaluate(input, &settings)?;
         findings.extend(blob::evaluate(input, &settings)?);
+        findings.extend(images::evaluate(input, &settings)?);
         Ok(findings)
+    }
+
+    fn requests(resources: &[Resource], settings: &Value) -> Result<Vec<EvidenceRequest>, String> {
+        let settings = settings::Settings::parse(settings)?;
+        Ok(images::requests(resources, &settings))
     }
 }
 

@@ -471,3 +471,38 @@ pub fn bundle(
         },
     })
 }
+
+/// A simple-signing payload for an image manifest digest, as `cosign sign` writes it.
+pub fn simple_signing_payload(reference: &str, digest: &str) -> Vec<u8> {
+    json!({
+        "critical": {
+            "identity": {"docker-reference": reference},
+            "image": {"docker-manifest-digest": digest},
+            "type": "cosign container image signature",
+        },
+        "optional": null,
+    })
+    .to_string()
+    .into_bytes()
+}
+
+/// Annotations of a legacy cosign signature layer over `payload`: the signature, and when
+/// keyless the certificate; when `log` is given, the Rekor bundle annotation with a SET.
+pub fn legacy_annotations(payload: &[u8], key: &Key, cert: Option<&[u8]>, log: Option<(&mut Log, u64)>) -> Vec<(String, String)> {
+    let signature = key.sign(payload);
+    let mut out = vec![("dev.cosignproject.cosign/signature".to_string(), b64(&signature))];
+    let verifier_pem = cert.map_or_else(|| key.public_pem(), |c| pem("CERTIFICATE", c));
+    if let Some(c) = cert {
+        out.push(("dev.sigstore.cosign/certificate".into(), pem("CERTIFICATE", c)));
+    }
+    if let Some((log, time)) = log {
+        let body = hashedrekord(payload, &signature, &verifier_pem);
+        let index = 1_000_000 + log.append(&body) as u64;
+        let bundle = json!({
+            "SignedEntryTimestamp": b64(&log.set(&body, index, time)),
+            "Payload": {"body": b64(&body), "integratedTime": time, "logIndex": index, "logID": hex(&log.id())},
+        });
+        out.push(("dev.sigstore.cosign/bundle".into(), bundle.to_string()));
+    }
+    out
+}

@@ -24,6 +24,7 @@
 pub mod bundle;
 pub mod cert;
 pub mod keys;
+pub mod legacy;
 pub mod tlog;
 pub mod trust;
 
@@ -77,6 +78,15 @@ impl Matcher {
         match self {
             Matcher::Exact(s) => format!("`{s}`"),
             Matcher::Regex { source, .. } => format!("regular expression `{source}`"),
+        }
+    }
+}
+
+impl std::fmt::Display for Matcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Matcher::Exact(s) => f.write_str(s),
+            Matcher::Regex { source, .. } => write!(f, "~{source}"),
         }
     }
 }
