@@ -323,3 +323,6 @@ fn check_identity(identity: &str, issuer: &str, expected: &[Identity]) -> Result
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod fuzz_tests;

@@ -258,20 +258,24 @@ fn node(left: &[u8; 32], right: &[u8; 32]) -> [u8; 32] {
 }
 
 /// A signed note: `origin\nsize\nbase64(root)\n[extension lines]\n\n— name base64(keyhint‖sig)\n`.
-/// One signature line must carry this log's key hint (first 4 bytes of its log id) and verify.
+/// One signature line must be named after the origin, carry this log's key hint (first 4 bytes
+/// of its log id) and verify.
 fn verify_checkpoint(note: &str, log: &Log) -> Result<(u64, Vec<u8>), String> {
     let bad = |why: &str| format!("signed checkpoint is malformed: {why}");
     let (text, sigs) = note.split_once("\n\n").ok_or_else(|| bad("no blank line before the signatures"))?;
     let body = format!("{text}\n");
     let mut lines = text.split('\n');
-    let _origin = lines.next().filter(|o| !o.is_empty()).ok_or_else(|| bad("no origin line"))?;
+    let origin = lines.next().filter(|o| !o.is_empty()).ok_or_else(|| bad("no origin line"))?;
     let size = lines.next().and_then(|s| s.parse::<u64>().ok()).ok_or_else(|| bad("no tree size line"))?;
     let root = lines.next().and_then(|s| base64_decode(s).ok()).ok_or_else(|| bad("no root hash line"))?;
     let mut found = false;
     for line in sigs.lines() {
         let Some(rest) = line.strip_prefix("\u{2014} ") else { return Err(bad("a signature line does not start with an em dash")) };
-        let sig = rest.rsplit_once(' ').and_then(|(_, s)| base64_decode(s).ok()).ok_or_else(|| bad("signature is not base64"))?;
-        if sig.len() < 5 || sig[..4] != log.id[..4] {
+        let (name, sig) = rest.rsplit_once(' ').ok_or_else(|| bad("a signature line has no key name"))?;
+        let sig = base64_decode(sig).map_err(|_| bad("signature is not base64"))?;
+        // Rekor v1 names its key after the origin's host (`host - tree id`); Rekor v2 after the origin.
+        let named = name == origin || origin.strip_prefix(name).is_some_and(|rest| rest.starts_with(" - "));
+        if !named || sig.len() < 5 || sig[..4] != log.id[..4] {
             continue;
         }
         found = true;
