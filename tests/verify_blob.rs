@@ -151,7 +151,14 @@ fn keyless(version: BundleVersion) -> Value {
 }
 
 fn keyless_setup(bundle: Value) -> Setup {
-    Setup { blob: BLOB.to_vec(), sig: Sig::Bundle(bundle), keys: vec![], root: Some(world().root.clone()), identity: who(), now: NOW }
+    Setup {
+        blob: BLOB.to_vec(),
+        sig: Sig::Bundle(bundle),
+        keys: vec![],
+        root: Some(world().root.clone()),
+        identity: who(),
+        now: NOW,
+    }
 }
 
 fn detached(key: &Key, blob: &[u8]) -> Setup {
@@ -182,10 +189,22 @@ fn base64_decode(s: &str) -> Vec<u8> {
 
 const CASES: &[Case] = &[
     // ---- valid variants ----
-    Case { name: "valid/key-ecdsa-p256", build: || (detached(&Key::p256(2), BLOB), key_ok("key-0.pub", "ECDSA P-256", false)) },
-    Case { name: "valid/key-ecdsa-p384", build: || (detached(&Key::p384(3), BLOB), key_ok("key-0.pub", "ECDSA P-384", false)) },
-    Case { name: "valid/key-ed25519", build: || (detached(&Key::ed25519(4), BLOB), key_ok("key-0.pub", "Ed25519", false)) },
-    Case { name: "valid/key-rsa-3072", build: || (detached(&Key::rsa(3072, 5), BLOB), key_ok("key-0.pub", "RSA-3072", false)) },
+    Case {
+        name: "valid/key-ecdsa-p256",
+        build: || (detached(&Key::p256(2), BLOB), key_ok("key-0.pub", "ECDSA P-256", false)),
+    },
+    Case {
+        name: "valid/key-ecdsa-p384",
+        build: || (detached(&Key::p384(3), BLOB), key_ok("key-0.pub", "ECDSA P-384", false)),
+    },
+    Case {
+        name: "valid/key-ed25519",
+        build: || (detached(&Key::ed25519(4), BLOB), key_ok("key-0.pub", "Ed25519", false)),
+    },
+    Case {
+        name: "valid/key-rsa-3072",
+        build: || (detached(&Key::rsa(3072, 5), BLOB), key_ok("key-0.pub", "RSA-3072", false)),
+    },
     Case {
         name: "valid/key-raw-binary-signature",
         build: || {
@@ -208,13 +227,29 @@ const CASES: &[Case] = &[
         build: || {
             let key = Key::p256(2);
             let bundle = kit::bundle(BundleVersion::V03, BLOB, &key, None, &mut log(), SIGNED_AT);
-            let s = Setup { blob: BLOB.to_vec(), sig: Sig::Bundle(bundle), keys: vec![key.public_pem()], root: Some(world().root.clone()), identity: None, now: NOW };
+            let s = Setup {
+                blob: BLOB.to_vec(),
+                sig: Sig::Bundle(bundle),
+                keys: vec![key.public_pem()],
+                root: Some(world().root.clone()),
+                identity: None,
+                now: NOW,
+            };
             (s, key_ok("key-0.pub", "ECDSA P-256", true))
         },
     },
-    Case { name: "valid/keyless-bundle-v0.1", build: || (keyless_setup(keyless(BundleVersion::V01)), keyless_ok(WHO, ISSUER)) },
-    Case { name: "valid/keyless-bundle-v0.2", build: || (keyless_setup(keyless(BundleVersion::V02)), keyless_ok(WHO, ISSUER)) },
-    Case { name: "valid/keyless-bundle-v0.3", build: || (keyless_setup(keyless(BundleVersion::V03)), keyless_ok(WHO, ISSUER)) },
+    Case {
+        name: "valid/keyless-bundle-v0.1",
+        build: || (keyless_setup(keyless(BundleVersion::V01)), keyless_ok(WHO, ISSUER)),
+    },
+    Case {
+        name: "valid/keyless-bundle-v0.2",
+        build: || (keyless_setup(keyless(BundleVersion::V02)), keyless_ok(WHO, ISSUER)),
+    },
+    Case {
+        name: "valid/keyless-bundle-v0.3",
+        build: || (keyless_setup(keyless(BundleVersion::V03)), keyless_ok(WHO, ISSUER)),
+    },
     Case {
         name: "valid/keyless-regexp-identity-and-issuer",
         build: || {
@@ -226,9 +261,13 @@ const CASES: &[Case] = &[
     Case {
         name: "valid/keyless-github-workflow-uri",
         build: || {
-            let b = keyless_with(BundleVersion::V03, &world().ca, &Leaf::new(WORKFLOW, GITHUB, T0), &mut log(), SIGNED_AT);
+            let b =
+                keyless_with(BundleVersion::V03, &world().ca, &Leaf::new(WORKFLOW, GITHUB, T0), &mut log(), SIGNED_AT);
             let mut s = keyless_setup(b);
-            s.identity = Some((regex(r"https://github\.com/org/repo/\.github/workflows/release\.yml@refs/tags/v.*"), exact(GITHUB)));
+            s.identity = Some((
+                regex(r"https://github\.com/org/repo/\.github/workflows/release\.yml@refs/tags/v.*"),
+                exact(GITHUB),
+            ));
             (s, keyless_ok(WORKFLOW, GITHUB))
         },
     },
@@ -236,20 +275,29 @@ const CASES: &[Case] = &[
         name: "valid/keyless-deprecated-issuer-extension-only",
         build: || {
             let leaf = Leaf { issuer_v2: None, ..Leaf::new(WHO, ISSUER, T0) };
-            (keyless_setup(keyless_with(BundleVersion::V03, &world().ca, &leaf, &mut log(), SIGNED_AT)), keyless_ok(WHO, ISSUER))
+            (
+                keyless_setup(keyless_with(BundleVersion::V03, &world().ca, &leaf, &mut log(), SIGNED_AT)),
+                keyless_ok(WHO, ISSUER),
+            )
         },
     },
     Case {
         name: "valid/keyless-signed-at-last-second-of-validity",
         build: || {
-            let b = keyless_with(BundleVersion::V03, &world().ca, &Leaf::new(WHO, ISSUER, T0 - 540), &mut log(), SIGNED_AT);
+            let b =
+                keyless_with(BundleVersion::V03, &world().ca, &Leaf::new(WHO, ISSUER, T0 - 540), &mut log(), SIGNED_AT);
             (keyless_setup(b), keyless_ok(WHO, ISSUER))
         },
     },
     // ---- key-based, hostile ----
     Case {
         name: "hostile/key-tampered-blob",
-        build: || (detached(&Key::p256(2), b"release artefact v1.0.1\n"), denied("signature does not verify with key {dir}/key-0.pub")),
+        build: || {
+            (
+                detached(&Key::p256(2), b"release artefact v1.0.1\n"),
+                denied("signature does not verify with key {dir}/key-0.pub"),
+            )
+        },
     },
     Case {
         name: "hostile/key-wrong-key",
@@ -307,13 +355,27 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "hostile/key-rsa-1024-refused",
-        build: || (detached(&Key::rsa(1024, 8), BLOB), Expect::InputError("public key {dir}/key-0.pub: RSA-1024 key is too weak (at least RSA-2048 is required)".into())),
+        build: || {
+            (
+                detached(&Key::rsa(1024, 8), BLOB),
+                Expect::InputError(
+                    "public key {dir}/key-0.pub: RSA-1024 key is too weak (at least RSA-2048 is required)".into(),
+                ),
+            )
+        },
     },
     Case {
         name: "hostile/key-bundle-wrong-key",
         build: || {
             let bundle = kit::bundle(BundleVersion::V03, BLOB, &Key::p256(2), None, &mut log(), SIGNED_AT);
-            let s = Setup { blob: BLOB.to_vec(), sig: Sig::Bundle(bundle), keys: vec![Key::p256(3).public_pem()], root: Some(world().root.clone()), identity: None, now: NOW };
+            let s = Setup {
+                blob: BLOB.to_vec(),
+                sig: Sig::Bundle(bundle),
+                keys: vec![Key::p256(3).public_pem()],
+                root: Some(world().root.clone()),
+                identity: None,
+                now: NOW,
+            };
             (s, denied("signature does not verify with key {dir}/key-0.pub"))
         },
     },
@@ -362,25 +424,52 @@ const CASES: &[Case] = &[
         build: || {
             let mut s = keyless_setup(keyless(BundleVersion::V03));
             s.identity = Some((exact(WHO), exact(GITHUB)));
-            (s, denied("certificate OIDC issuer `https://issuer.test` does not match the expected `https://token.actions.githubusercontent.com`"))
+            (
+                s,
+                denied(
+                    "certificate OIDC issuer `https://issuer.test` does not match the expected `https://token.actions.githubusercontent.com`",
+                ),
+            )
         },
     },
     Case {
         name: "hostile/keyless-identity-regexp-matches-only-unanchored",
         build: || {
-            let b = keyless_with(BundleVersion::V03, &world().ca, &Leaf::new("attacker-dev@example.test.evil", ISSUER, T0), &mut log(), SIGNED_AT);
+            let b = keyless_with(
+                BundleVersion::V03,
+                &world().ca,
+                &Leaf::new("attacker-dev@example.test.evil", ISSUER, T0),
+                &mut log(),
+                SIGNED_AT,
+            );
             let mut s = keyless_setup(b);
             s.identity = Some((regex(r"dev@example\.test"), exact(ISSUER)));
-            (s, denied(r"certificate identity `attacker-dev@example.test.evil` does not match the expected regular expression `dev@example\.test`"))
+            (
+                s,
+                denied(
+                    r"certificate identity `attacker-dev@example.test.evil` does not match the expected regular expression `dev@example\.test`",
+                ),
+            )
         },
     },
     Case {
         name: "hostile/keyless-issuer-regexp-matches-only-unanchored",
         build: || {
-            let b = keyless_with(BundleVersion::V03, &world().ca, &Leaf::new(WHO, "https://issuer.test.evil", T0), &mut log(), SIGNED_AT);
+            let b = keyless_with(
+                BundleVersion::V03,
+                &world().ca,
+                &Leaf::new(WHO, "https://issuer.test.evil", T0),
+                &mut log(),
+                SIGNED_AT,
+            );
             let mut s = keyless_setup(b);
             s.identity = Some((exact(WHO), regex(r"https://issuer\.test")));
-            (s, denied(r"certificate OIDC issuer `https://issuer.test.evil` does not match the expected regular expression `https://issuer\.test`"))
+            (
+                s,
+                denied(
+                    r"certificate OIDC issuer `https://issuer.test.evil` does not match the expected regular expression `https://issuer\.test`",
+                ),
+            )
         },
     },
     Case {
@@ -389,14 +478,25 @@ const CASES: &[Case] = &[
             // `^a|b$` unanchored would accept anything starting with `release`; ours wraps it in ^(?:…)$.
             let mut s = keyless_setup(keyless(BundleVersion::V03));
             s.identity = Some((regex(r"dev@example\.tes|release@example\.test"), exact(ISSUER)));
-            (s, denied(r"certificate identity `dev@example.test` does not match the expected regular expression `dev@example\.tes|release@example\.test`"))
+            (
+                s,
+                denied(
+                    r"certificate identity `dev@example.test` does not match the expected regular expression `dev@example\.tes|release@example\.test`",
+                ),
+            )
         },
     },
     Case {
         name: "hostile/keyless-untrusted-ca",
         build: || {
-            let b = keyless_with(BundleVersion::V03, &world().rogue_ca, &Leaf::new(WHO, ISSUER, T0), &mut log(), SIGNED_AT);
-            (keyless_setup(b), denied("certificate issued by `CN=rogue intermediate,O=rogue` does not chain to a trusted certificate authority"))
+            let b =
+                keyless_with(BundleVersion::V03, &world().rogue_ca, &Leaf::new(WHO, ISSUER, T0), &mut log(), SIGNED_AT);
+            (
+                keyless_setup(b),
+                denied(
+                    "certificate issued by `CN=rogue intermediate,O=rogue` does not chain to a trusted certificate authority",
+                ),
+            )
         },
     },
     Case {
@@ -430,7 +530,11 @@ const CASES: &[Case] = &[
         build: || {
             let mut s = keyless_setup(keyless(BundleVersion::V03));
             s.now = SIGNED_AT - 1;
-            let reason = format!("signing time {} is after the verification time {}", rfc3339(SIGNED_AT), rfc3339(SIGNED_AT - 1));
+            let reason = format!(
+                "signing time {} is after the verification time {}",
+                rfc3339(SIGNED_AT),
+                rfc3339(SIGNED_AT - 1)
+            );
             (s, Expect::Denied(reason))
         },
     },
@@ -438,21 +542,32 @@ const CASES: &[Case] = &[
         name: "hostile/keyless-not-a-code-signing-certificate",
         build: || {
             let leaf = Leaf { code_signing: false, ..Leaf::new(WHO, ISSUER, T0) };
-            (keyless_setup(keyless_with(BundleVersion::V03, &world().ca, &leaf, &mut log(), SIGNED_AT)), denied("signing certificate is not for code signing (extended key usage)"))
+            (
+                keyless_setup(keyless_with(BundleVersion::V03, &world().ca, &leaf, &mut log(), SIGNED_AT)),
+                denied("signing certificate is not for code signing (extended key usage)"),
+            )
         },
     },
     Case {
         name: "hostile/keyless-no-issuer-extension",
         build: || {
             let leaf = Leaf { issuer_v1: None, issuer_v2: None, ..Leaf::new(WHO, ISSUER, T0) };
-            (keyless_setup(keyless_with(BundleVersion::V03, &world().ca, &leaf, &mut log(), SIGNED_AT)), denied("certificate has no OIDC issuer extension (1.3.6.1.4.1.57264.1.8 or .1.1)"))
+            (
+                keyless_setup(keyless_with(BundleVersion::V03, &world().ca, &leaf, &mut log(), SIGNED_AT)),
+                denied("certificate has no OIDC issuer extension (1.3.6.1.4.1.57264.1.8 or .1.1)"),
+            )
         },
     },
     Case {
         name: "hostile/keyless-conflicting-issuer-extensions",
         build: || {
             let leaf = Leaf { issuer_v1: Some(GITHUB.into()), ..Leaf::new(WHO, ISSUER, T0) };
-            (keyless_setup(keyless_with(BundleVersion::V03, &world().ca, &leaf, &mut log(), SIGNED_AT)), denied("certificate names two different OIDC issuers: https://issuer.test (1.3.6.1.4.1.57264.1.8) and https://token.actions.githubusercontent.com (1.3.6.1.4.1.57264.1.1)"))
+            (
+                keyless_setup(keyless_with(BundleVersion::V03, &world().ca, &leaf, &mut log(), SIGNED_AT)),
+                denied(
+                    "certificate names two different OIDC issuers: https://issuer.test (1.3.6.1.4.1.57264.1.8) and https://token.actions.githubusercontent.com (1.3.6.1.4.1.57264.1.1)",
+                ),
+            )
         },
     },
     Case {
@@ -491,7 +606,10 @@ const CASES: &[Case] = &[
             let mut b = keyless(BundleVersion::V03);
             let computed = root_hash_hex(&b);
             entry(&mut b)["inclusionProof"]["rootHash"] = json!(b64(&[0u8; 32]));
-            let reason = format!("inclusion proof does not lead to the root hash (computed {computed}, proof states {})", hex(&[0u8; 32]));
+            let reason = format!(
+                "inclusion proof does not lead to the root hash (computed {computed}, proof states {})",
+                hex(&[0u8; 32])
+            );
             (keyless_setup(b), Expect::Denied(reason))
         },
     },
@@ -513,12 +631,22 @@ const CASES: &[Case] = &[
                 let body = base64_decode(e["canonicalizedBody"].as_str().expect("body"));
                 let mut leaf_input = vec![0u8];
                 leaf_input.extend(body);
-                let hashes: Vec<Vec<u8>> = e["inclusionProof"]["hashes"].as_array().expect("hashes").iter().map(|h| base64_decode(h.as_str().expect("hash"))).collect();
+                let hashes: Vec<Vec<u8>> = e["inclusionProof"]["hashes"]
+                    .as_array()
+                    .expect("hashes")
+                    .iter()
+                    .map(|h| base64_decode(h.as_str().expect("hash")))
+                    .collect();
                 hex(&root_at(4, 8, &sha256(&leaf_input), &hashes))
             };
             let stated = root_hash_hex(&b);
             entry(&mut b)["inclusionProof"]["logIndex"] = json!("4");
-            (keyless_setup(b), Expect::Denied(format!("inclusion proof does not lead to the root hash (computed {computed}, proof states {stated})")))
+            (
+                keyless_setup(b),
+                Expect::Denied(format!(
+                    "inclusion proof does not lead to the root hash (computed {computed}, proof states {stated})"
+                )),
+            )
         },
     },
     Case {
@@ -526,7 +654,11 @@ const CASES: &[Case] = &[
         build: || {
             let mut b = keyless(BundleVersion::V03);
             let rogue = Log::new("rekor", 50, T0);
-            let root: [u8; 32] = base64_decode(b["verificationMaterial"]["tlogEntries"][0]["inclusionProof"]["rootHash"].as_str().expect("root")).try_into().expect("32");
+            let root: [u8; 32] = base64_decode(
+                b["verificationMaterial"]["tlogEntries"][0]["inclusionProof"]["rootHash"].as_str().expect("root"),
+            )
+            .try_into()
+            .expect("32");
             entry(&mut b)["inclusionProof"]["checkpoint"]["envelope"] = json!(rogue.checkpoint(8, &root));
             (keyless_setup(b), denied("signed checkpoint is not signed by the log's key"))
         },
@@ -535,8 +667,12 @@ const CASES: &[Case] = &[
         name: "hostile/tlog-checkpoint-forged-signature",
         build: || {
             let mut b = keyless(BundleVersion::V03);
-            let env = b["verificationMaterial"]["tlogEntries"][0]["inclusionProof"]["checkpoint"]["envelope"].as_str().expect("envelope").to_string();
-            entry(&mut b)["inclusionProof"]["checkpoint"]["envelope"] = json!(env.replacen("rekor - 1234", "rekor - 1235", 1));
+            let env = b["verificationMaterial"]["tlogEntries"][0]["inclusionProof"]["checkpoint"]["envelope"]
+                .as_str()
+                .expect("envelope")
+                .to_string();
+            entry(&mut b)["inclusionProof"]["checkpoint"]["envelope"] =
+                json!(env.replacen("rekor - 1234", "rekor - 1235", 1));
             (keyless_setup(b), denied("signed checkpoint signature does not verify with the log's key"))
         },
     },
@@ -545,7 +681,10 @@ const CASES: &[Case] = &[
         build: || {
             let mut b = keyless(BundleVersion::V03);
             entry(&mut b)["inclusionProof"]["checkpoint"]["envelope"] = json!(log().checkpoint(5, &[7u8; 32]));
-            (keyless_setup(b), denied("signed checkpoint does not commit to the inclusion proof's tree (size or root differ)"))
+            (
+                keyless_setup(b),
+                denied("signed checkpoint does not commit to the inclusion proof's tree (size or root differ)"),
+            )
         },
     },
     Case {
@@ -570,7 +709,10 @@ const CASES: &[Case] = &[
         build: || {
             let mut b = keyless(BundleVersion::V03);
             entry(&mut b).as_object_mut().expect("entry").remove("inclusionPromise");
-            (keyless_setup(b), denied("no verified signing time: the transparency log entry has no signed entry timestamp (SET)"))
+            (
+                keyless_setup(b),
+                denied("no verified signing time: the transparency log entry has no signed entry timestamp (SET)"),
+            )
         },
     },
     Case {
@@ -580,7 +722,11 @@ const CASES: &[Case] = &[
             let cert = base64_decode(b["verificationMaterial"]["certificate"]["rawBytes"].as_str().expect("cert"));
             let other = kit::hashedrekord(b"another blob", &signer().sign(BLOB), &kit::pem("CERTIFICATE", &cert));
             entry(&mut b)["canonicalizedBody"] = json!(b64(&other));
-            let reason = format!("transparency log entry is for another artifact ({}, expected {})", digest(b"another blob"), digest(BLOB));
+            let reason = format!(
+                "transparency log entry is for another artifact ({}, expected {})",
+                digest(b"another blob"),
+                digest(BLOB)
+            );
             (keyless_setup(b), Expect::Denied(reason))
         },
     },
@@ -614,7 +760,12 @@ const CASES: &[Case] = &[
         build: || {
             let mut b = keyless(BundleVersion::V03);
             b["verificationMaterial"]["certificate"]["rawBytes"] = json!(b64(b"not a certificate"));
-            (keyless_setup(b), denied("certificate is not valid DER X.509: unexpected ASN.1 DER tag: expected SEQUENCE, got APPLICATION [14] (constructed)"))
+            (
+                keyless_setup(b),
+                denied(
+                    "certificate is not valid DER X.509: unexpected ASN.1 DER tag: expected SEQUENCE, got APPLICATION [14] (constructed)",
+                ),
+            )
         },
     },
     Case {
@@ -622,7 +773,12 @@ const CASES: &[Case] = &[
         build: || {
             let mut s = keyless_setup(keyless(BundleVersion::V03));
             s.identity = None;
-            (s, Expect::InputError("blob release.txt: a keyless bundle needs an expected certificate identity and OIDC issuer".into()))
+            (
+                s,
+                Expect::InputError(
+                    "blob release.txt: a keyless bundle needs an expected certificate identity and OIDC issuer".into(),
+                ),
+            )
         },
     },
 ];
@@ -715,7 +871,11 @@ fn run(case: &Case) -> Result<(), Failed> {
         }
         (Expect::InputError(msg), Err(e)) => {
             let (want, got) = (fill(&msg), format!("{e:#}"));
-            if got.ends_with(&want) { Ok(()) } else { Err(format!("expected an input error ending in {want:?}\n     got {got:?}").into()) }
+            if got.ends_with(&want) {
+                Ok(())
+            } else {
+                Err(format!("expected an input error ending in {want:?}\n     got {got:?}").into())
+            }
         }
         (Expect::InputError(msg), Ok(got)) => Err(format!("expected input error {msg:?}, got {got:?}").into()),
         (_, Err(e)) => Err(format!("unexpected error: {e:#}").into()),

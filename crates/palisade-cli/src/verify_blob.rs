@@ -117,7 +117,8 @@ pub fn verify_blob(policy: &Policy, request: &BlobRequest) -> anyhow::Result<Ver
     };
     let resource = serde_json::json!({"apiVersion": "palisade.dev/v1", "kind": "Blob", "metadata": {"name": name}});
     let now = u64::try_from(request.now_unix).context("--now must not be before 1970")?;
-    let findings = policy.evaluate_with_evidence(&[resource.to_string()], &evidence, &settings.to_string(), now, &[])?;
+    let findings =
+        policy.evaluate_with_evidence(&[resource.to_string()], &evidence, &settings.to_string(), now, &[])?;
     if let Some(denied) = findings.iter().find(|f| f.rule == "blob-signature") {
         return Ok(Verdict::NotVerified(denied.message.clone()));
     }
@@ -171,4 +172,3 @@ impl BlobVerification {
         out
     }
 }
-

@@ -6,7 +6,9 @@ use crate::settings::Settings;
 use crate::sigstore::bundle::{Bundle, Material};
 use crate::sigstore::trust::TrustedRoot;
 use crate::sigstore::{self, Identity, NamedKey, Trust};
-use crate::{BLOB_SIGNATURE, BLOB_SIGNER, KIND_BLOB, KIND_BUNDLE, KIND_COSIGN_SIGNATURE, KIND_PUBLIC_KEY, KIND_TRUSTED_ROOT};
+use crate::{
+    BLOB_SIGNATURE, BLOB_SIGNER, KIND_BLOB, KIND_BUNDLE, KIND_COSIGN_SIGNATURE, KIND_PUBLIC_KEY, KIND_TRUSTED_ROOT,
+};
 
 /// Trust material in the evidence: every public key and every trusted root.
 #[derive(Debug, Default)]
@@ -86,7 +88,11 @@ pub fn evaluate(input: &Input, settings: &Settings) -> Result<Vec<Finding>, Stri
             .filter(|e| e.subject == name && (e.kind == KIND_COSIGN_SIGNATURE || e.kind == KIND_BUNDLE))
             .collect();
         if signatures.is_empty() {
-            findings.push(BLOB_SIGNATURE.finding(resource, "", format!("blob {name} is not signed: no signature or bundle")));
+            findings.push(BLOB_SIGNATURE.finding(
+                resource,
+                "",
+                format!("blob {name} is not signed: no signature or bundle"),
+            ));
             continue;
         }
         let mut verdict = None;

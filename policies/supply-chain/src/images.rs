@@ -7,7 +7,10 @@ use crate::blob::{TrustMaterial, trust_material};
 use crate::settings::{Keyless, Settings};
 use crate::sigstore::tlog::hex;
 use crate::sigstore::{self, NamedKey, Trust, legacy};
-use crate::{IMAGE_DIGEST, IMAGE_DIGEST_PINNED, IMAGE_SIGNATURE, KIND_BUNDLE, KIND_COSIGN_SIGNATURE, KIND_OCI_MANIFEST, KIND_OCI_SIGNATURES};
+use crate::{
+    IMAGE_DIGEST, IMAGE_DIGEST_PINNED, IMAGE_SIGNATURE, KIND_BUNDLE, KIND_COSIGN_SIGNATURE, KIND_OCI_MANIFEST,
+    KIND_OCI_SIGNATURES,
+};
 
 /// One `verifyImages[]` rule.
 #[derive(Debug, Clone)]
@@ -55,7 +58,9 @@ impl ImageRule {
             .and_then(Value::as_array)
             .ok_or("`imageReferences` must be a list")?
             .iter()
-            .map(|r| r.as_str().filter(|s| !s.is_empty()).map(str::to_string).ok_or("`imageReferences` holds a non-string"))
+            .map(|r| {
+                r.as_str().filter(|s| !s.is_empty()).map(str::to_string).ok_or("`imageReferences` holds a non-string")
+            })
             .collect::<Result<_, _>>()?;
         if references.is_empty() {
             return Err("`imageReferences` must not be empty".into());
@@ -119,11 +124,13 @@ impl Attestor {
 impl AttestorEntry {
     fn parse(v: &Value) -> Result<Self, String> {
         match (v.get("keys"), v.get("keyless")) {
-            (Some(k), None) => match (k.get("publicKeys").and_then(Value::as_str), k.get("name").and_then(Value::as_str)) {
-                (Some(pem), None) => NamedKey::from_pem("keys.publicKeys", pem.as_bytes()).map(AttestorEntry::Key),
-                (None, Some(name)) => Ok(AttestorEntry::KeyRef(name.to_string())),
-                _ => Err("`keys` needs exactly one of `publicKeys` (PEM) or `name`".into()),
-            },
+            (Some(k), None) => {
+                match (k.get("publicKeys").and_then(Value::as_str), k.get("name").and_then(Value::as_str)) {
+                    (Some(pem), None) => NamedKey::from_pem("keys.publicKeys", pem.as_bytes()).map(AttestorEntry::Key),
+                    (None, Some(name)) => Ok(AttestorEntry::KeyRef(name.to_string())),
+                    _ => Err("`keys` needs exactly one of `publicKeys` (PEM) or `name`".into()),
+                }
+            }
             (None, Some(k)) => Keyless::parse(k).map(AttestorEntry::Keyless).map_err(|e| format!("keyless: {e}")),
             _ => Err("an entry needs exactly one of `keys` or `keyless`".into()),
         }
@@ -268,24 +275,40 @@ pub fn evaluate(input: &Input, settings: &Settings) -> Result<Vec<Finding>, Stri
             continue;
         }
         let subject = subject(&found);
-        let of = |kind: &str| input.evidence.iter().filter(|e| e.subject == subject && e.kind == kind).collect::<Vec<_>>();
+        let of =
+            |kind: &str| input.evidence.iter().filter(|e| e.subject == subject && e.kind == kind).collect::<Vec<_>>();
         let manifest = match of(KIND_OCI_MANIFEST).as_slice() {
             [m] => *m,
-            [] => return Err(format!("image {}: no {KIND_OCI_MANIFEST} evidence for {subject} (was it fetched?)", found.image)),
-            _ => return Err(format!("image {}: more than one {KIND_OCI_MANIFEST} evidence for {subject}", found.image)),
+            [] => {
+                return Err(format!(
+                    "image {}: no {KIND_OCI_MANIFEST} evidence for {subject} (was it fetched?)",
+                    found.image
+                ));
+            }
+            _ => {
+                return Err(format!("image {}: more than one {KIND_OCI_MANIFEST} evidence for {subject}", found.image));
+            }
         };
         let digest = format!("sha256:{}", hex(&Sha256::digest(&manifest.data)));
         let at = |rule: RuleDef, message: String| rule.finding(found.resource, found.pointer.clone(), message);
-        if let Some(pinned) = pinned_digest(&found.image) {
-            if pinned != digest {
-                findings.push(at(IMAGE_SIGNATURE, format!(
+        if let Some(pinned) = pinned_digest(&found.image)
+            && pinned != digest
+        {
+            findings.push(at(
+                IMAGE_SIGNATURE,
+                format!(
                     "{} image {}: the registry served a manifest with digest {digest}, not the pinned {pinned}",
                     found.label, found.image
-                )));
-                continue;
-            }
+                ),
+            ));
+            continue;
         }
-        let signatures = Signatures { legacy: of(KIND_COSIGN_SIGNATURE), bundles: of(KIND_BUNDLE), manifest: &manifest.data, digest: &digest };
+        let signatures = Signatures {
+            legacy: of(KIND_COSIGN_SIGNATURE),
+            bundles: of(KIND_BUNDLE),
+            manifest: &manifest.data,
+            digest: &digest,
+        };
         for rule in &rules {
             if let Some(reason) = judge(rule, &signatures, &material, input.now_unix)? {
                 findings.push(at(IMAGE_SIGNATURE, format!("{} image {}: {reason}", found.label, found.image)));
@@ -293,15 +316,18 @@ pub fn evaluate(input: &Input, settings: &Settings) -> Result<Vec<Finding>, Stri
         }
         let unpinned = pinned_digest(&found.image).is_none();
         if unpinned && rules.iter().any(|r| r.verify_digest) {
-            findings.push(at(IMAGE_DIGEST_PINNED, format!(
-                "{} image {} is not pinned by digest (it resolves to {digest})",
-                found.label, found.image
-            )));
+            findings.push(at(
+                IMAGE_DIGEST_PINNED,
+                format!("{} image {} is not pinned by digest (it resolves to {digest})", found.label, found.image),
+            ));
         }
         if unpinned && rules.iter().any(|r| r.mutate_digest) {
             let pinned = format!("{}@{digest}", found.image);
             let patch = json!({"op": "replace", "path": found.pointer, "value": pinned});
-            findings.push(at(IMAGE_DIGEST, format!("{} image {} resolves to {digest}\npatch: {patch}", found.label, found.image)));
+            findings.push(at(
+                IMAGE_DIGEST,
+                format!("{} image {} resolves to {digest}\npatch: {patch}", found.label, found.image),
+            ));
         }
     }
     Ok(findings)
@@ -316,9 +342,16 @@ struct Signatures<'a> {
 }
 
 /// `None` when the rule is satisfied, else the reason.
-fn judge(rule: &ImageRule, sigs: &Signatures<'_>, material: &TrustMaterial, now: u64) -> Result<Option<String>, String> {
+fn judge(
+    rule: &ImageRule,
+    sigs: &Signatures<'_>,
+    material: &TrustMaterial,
+    now: u64,
+) -> Result<Option<String>, String> {
     if sigs.legacy.is_empty() && sigs.bundles.is_empty() {
-        return Ok(rule.required.then(|| "is not signed: no cosign signature or Sigstore bundle is attached".to_string()));
+        return Ok(rule
+            .required
+            .then(|| "is not signed: no cosign signature or Sigstore bundle is attached".to_string()));
     }
     for (i, attestor) in rule.attestors.iter().enumerate() {
         let mut verified = 0;
@@ -342,11 +375,20 @@ fn judge(rule: &ImageRule, sigs: &Signatures<'_>, material: &TrustMaterial, now:
 }
 
 /// Whether any attached signature verifies for this attestor entry. Outer `Err`: input error.
-fn verify_entry(entry: &AttestorEntry, sigs: &Signatures<'_>, material: &TrustMaterial, now: u64) -> Result<Result<(), String>, String> {
+fn verify_entry(
+    entry: &AttestorEntry,
+    sigs: &Signatures<'_>,
+    material: &TrustMaterial,
+    now: u64,
+) -> Result<Result<(), String>, String> {
     let (keys, identities, root) = match entry {
         AttestorEntry::Key(k) => (vec![k.clone()], Vec::new(), material.root(None)?),
         AttestorEntry::KeyRef(name) => {
-            let k = material.keys.iter().find(|k| &k.name == name).ok_or_else(|| format!("public key `{name}` is not given"))?;
+            let k = material
+                .keys
+                .iter()
+                .find(|k| &k.name == name)
+                .ok_or_else(|| format!("public key `{name}` is not given"))?;
             (vec![k.clone()], Vec::new(), material.root(None)?)
         }
         AttestorEntry::Keyless(k) => {

@@ -27,7 +27,13 @@ fn deployment(image: &str) -> Vec<Resource> {
 }
 
 fn evidence(kind: &str, data: Vec<u8>, annotations: Vec<(String, String)>) -> Evidence {
-    Evidence { subject: "oci://ghcr.io/org/app:1.0".into(), kind: kind.into(), media_type: String::new(), data, annotations }
+    Evidence {
+        subject: "oci://ghcr.io/org/app:1.0".into(),
+        kind: kind.into(),
+        media_type: String::new(),
+        data,
+        annotations,
+    }
 }
 
 fn manifest() -> Evidence {
@@ -40,7 +46,12 @@ fn legacy(key: &Key, cert: Option<&[u8]>, log: Option<(&mut Log, u64)>, signed_d
     evidence(KIND_COSIGN_SIGNATURE, payload, ann)
 }
 
-fn run(settings: Value, image: &str, mut evidence: Vec<Evidence>, extra: Vec<Evidence>) -> Result<Vec<(String, String)>, String> {
+fn run(
+    settings: Value,
+    image: &str,
+    mut evidence: Vec<Evidence>,
+    extra: Vec<Evidence>,
+) -> Result<Vec<(String, String)>, String> {
     evidence.extend(extra);
     let input = Input { resources: deployment(image), evidence, settings, now_unix: T0 + 3600, rules: vec![] };
     let settings = Settings::parse(&input.settings)?;
@@ -57,7 +68,8 @@ fn requests_cover_matching_images_once() {
     let mut resources = deployment(IMAGE);
     resources.push(Resource { index: 1, json: json!({"kind": "Pod", "spec": {"containers": [{"name": "a", "image": IMAGE}, {"name": "b", "image": "nginx"}]}}) });
     let settings = Settings::parse(&key_rule(&Key::p256(1))).unwrap();
-    let subjects: Vec<(String, String)> = requests(&resources, &settings).into_iter().map(|r| (r.subject, r.kind)).collect();
+    let subjects: Vec<(String, String)> =
+        requests(&resources, &settings).into_iter().map(|r| (r.subject, r.kind)).collect();
     assert_eq!(subjects, vec![("oci://ghcr.io/org/app:1.0".to_string(), "oci-signatures".to_string())]);
 }
 
@@ -96,7 +108,10 @@ fn signature_of_another_digest_is_refused() {
         run(key_rule(&key), IMAGE, vec![manifest(), sig], vec![]).unwrap(),
         vec![(
             "image-signature".to_string(),
-            format!("container \"app\" image ghcr.io/org/app:1.0: 0 of the required 1 attestors verified (key keys.publicKeys: cosign signature payload signs {other}, not this image's {})", digest())
+            format!(
+                "container \"app\" image ghcr.io/org/app:1.0: 0 of the required 1 attestors verified (key keys.publicKeys: cosign signature payload signs {other}, not this image's {})",
+                digest()
+            )
         )]
     );
 }
@@ -127,7 +142,11 @@ fn pinned_image_with_other_manifest_is_refused() {
         msg,
         vec![(
             "image-signature".to_string(),
-            format!("container \"app\" image {pinned}: the registry served a manifest with digest {}, not the pinned sha256:{}", digest(), "cd".repeat(32))
+            format!(
+                "container \"app\" image {pinned}: the registry served a manifest with digest {}, not the pinned sha256:{}",
+                digest(),
+                "cd".repeat(32)
+            )
         )]
     );
 }
@@ -140,14 +159,23 @@ fn keyless_legacy_signature_with_rekor_bundle_and_count() {
     let key = Key::p256(3);
     let cert = ca.issue(&Leaf::new("dev@example.test", "https://issuer.test", T0), &key);
     let sig = legacy(&key, Some(&cert), Some((&mut log, T0 + 60)), &digest());
-    let root_ev = Evidence { subject: "root.json".into(), kind: KIND_TRUSTED_ROOT.into(), media_type: String::new(), data: root.into_bytes(), annotations: vec![] };
+    let root_ev = Evidence {
+        subject: "root.json".into(),
+        kind: KIND_TRUSTED_ROOT.into(),
+        media_type: String::new(),
+        data: root.into_bytes(),
+        annotations: vec![],
+    };
     let settings = |subject: &str, count: u64| {
         json!({"verifyImages": [{"imageReferences": ["ghcr.io/*"], "mutateDigest": false, "verifyDigest": false, "attestors": [{"count": count, "entries": [
             {"keyless": {"subjectRegExp": subject, "issuer": "https://issuer.test"}},
             {"keys": {"publicKeys": Key::p256(5).public_pem()}}
         ]}]}]})
     };
-    assert_eq!(run(settings(r".*@example\.test", 1), IMAGE, vec![manifest(), sig.clone()], vec![root_ev.clone()]).unwrap(), vec![]);
+    assert_eq!(
+        run(settings(r".*@example\.test", 1), IMAGE, vec![manifest(), sig.clone()], vec![root_ev.clone()]).unwrap(),
+        vec![]
+    );
     assert_eq!(
         run(settings(r".*@example\.test", 2), IMAGE, vec![manifest(), sig.clone()], vec![root_ev.clone()]).unwrap(),
         vec![("image-signature".to_string(), "container \"app\" image ghcr.io/org/app:1.0: 1 of the required 2 attestors verified (key keys.publicKeys: signature does not verify with key keys.publicKeys)".to_string())]

@@ -55,8 +55,8 @@ mod cleartext;
 pub mod images;
 mod keyring;
 pub mod settings;
-mod time;
 pub mod sigstore;
+mod time;
 pub mod verify;
 
 use palisade_policy_sdk::{
@@ -171,8 +171,16 @@ pub const KIND_KEYRING: &str = "openpgp-keyring";
 static META: PolicyMeta = PolicyMeta {
     name: "supply-chain",
     version: "0.1.0",
-    description: "Supply chain: Helm chart provenance verified with OpenPGP",
-    rules: &[CHART_PROVENANCE, CHART_SIGNER, BLOB_SIGNATURE, BLOB_SIGNER, IMAGE_SIGNATURE, IMAGE_DIGEST_PINNED, IMAGE_DIGEST],
+    description: "Supply chain: Helm provenance (OpenPGP), cosign / Sigstore signatures of blobs and images, digest pinning",
+    rules: &[
+        CHART_PROVENANCE,
+        CHART_SIGNER,
+        BLOB_SIGNATURE,
+        BLOB_SIGNER,
+        IMAGE_SIGNATURE,
+        IMAGE_DIGEST_PINNED,
+        IMAGE_DIGEST,
+    ],
     settings_schema: settings::SCHEMA,
 };
 

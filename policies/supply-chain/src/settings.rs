@@ -152,7 +152,9 @@ impl Settings {
             settings.images = list
                 .iter()
                 .enumerate()
-                .map(|(i, r)| crate::images::ImageRule::parse(r).map_err(|e| format!("setting `verifyImages[{i}]`: {e}")))
+                .map(|(i, r)| {
+                    crate::images::ImageRule::parse(r).map_err(|e| format!("setting `verifyImages[{i}]`: {e}"))
+                })
                 .collect::<Result<_, _>>()?;
         }
         Ok(settings)
@@ -175,7 +177,10 @@ impl Keyless {
     /// Neither or both of a pair, an invalid regular expression, unknown fields.
     pub fn parse(v: &Value) -> Result<Self, String> {
         let obj = v.as_object().ok_or("must be an object")?;
-        if let Some(k) = obj.keys().find(|k| !["subject", "subjectRegExp", "issuer", "issuerRegExp", "trustedRoot"].contains(&k.as_str())) {
+        if let Some(k) = obj
+            .keys()
+            .find(|k| !["subject", "subjectRegExp", "issuer", "issuerRegExp", "trustedRoot"].contains(&k.as_str()))
+        {
             return Err(format!("unknown field `{k}`"));
         }
         let matcher = |exact: &str, re: &str| -> Result<Matcher, String> {
@@ -193,7 +198,10 @@ impl Keyless {
             Some(_) => return Err("`trustedRoot` must be a string".into()),
         };
         Ok(Keyless {
-            identity: Identity { subject: matcher("subject", "subjectRegExp")?, issuer: matcher("issuer", "issuerRegExp")? },
+            identity: Identity {
+                subject: matcher("subject", "subjectRegExp")?,
+                issuer: matcher("issuer", "issuerRegExp")?,
+            },
             trusted_root,
         })
     }
@@ -215,7 +223,8 @@ mod tests {
             "setting `allowedHashes`: \"sha1\" is not sha256 or sha512"
         );
         assert_eq!(
-            Settings::parse(&json!({"identities": [{"subject": "a", "subjectRegExp": "b", "issuer": "i"}]})).unwrap_err(),
+            Settings::parse(&json!({"identities": [{"subject": "a", "subjectRegExp": "b", "issuer": "i"}]}))
+                .unwrap_err(),
             "setting `identities[0]`: give `subject` or `subjectRegExp`, not both"
         );
         assert_eq!(

@@ -16,7 +16,9 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use const_oid::ObjectIdentifier;
-use const_oid::db::rfc5280::{ID_CE_BASIC_CONSTRAINTS, ID_CE_EXT_KEY_USAGE, ID_CE_KEY_USAGE, ID_CE_SUBJECT_ALT_NAME, ID_KP_CODE_SIGNING};
+use const_oid::db::rfc5280::{
+    ID_CE_BASIC_CONSTRAINTS, ID_CE_EXT_KEY_USAGE, ID_CE_KEY_USAGE, ID_CE_SUBJECT_ALT_NAME, ID_KP_CODE_SIGNING,
+};
 use const_oid::db::rfc5912::{ECDSA_WITH_SHA_256, ECDSA_WITH_SHA_384};
 use der::asn1::{BitString, Ia5String, OctetString, UtcTime, Utf8StringRef};
 use der::{Decode as _, Encode as _};
@@ -248,7 +250,15 @@ impl Ca {
             exts.push(ext(OIDC_ISSUER_V2, false, Utf8StringRef::new(i).unwrap().to_der().unwrap()));
         }
         let inter_dn = format!("CN={} intermediate,O={}", self.name, self.name);
-        certificate("O=sigstore.dev", &inter_dn, key, &self.intermediate_key, (leaf.not_before, leaf.not_after), 1000, exts)
+        certificate(
+            "O=sigstore.dev",
+            &inter_dn,
+            key,
+            &self.intermediate_key,
+            (leaf.not_before, leaf.not_after),
+            1000,
+            exts,
+        )
     }
 
     /// The `certificateAuthorities[]` entry: intermediate first, then root.
@@ -488,7 +498,12 @@ pub fn simple_signing_payload(reference: &str, digest: &str) -> Vec<u8> {
 
 /// Annotations of a legacy cosign signature layer over `payload`: the signature, and when
 /// keyless the certificate; when `log` is given, the Rekor bundle annotation with a SET.
-pub fn legacy_annotations(payload: &[u8], key: &Key, cert: Option<&[u8]>, log: Option<(&mut Log, u64)>) -> Vec<(String, String)> {
+pub fn legacy_annotations(
+    payload: &[u8],
+    key: &Key,
+    cert: Option<&[u8]>,
+    log: Option<(&mut Log, u64)>,
+) -> Vec<(String, String)> {
     let signature = key.sign(payload);
     let mut out = vec![("dev.cosignproject.cosign/signature".to_string(), b64(&signature))];
     let verifier_pem = cert.map_or_else(|| key.public_pem(), |c| pem("CERTIFICATE", c));

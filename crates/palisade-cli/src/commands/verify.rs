@@ -170,7 +170,9 @@ impl BlobArgs {
             (Some(s), Some(i)) => Some((s, i)),
             (None, None) => None,
             (Some(_), None) => {
-                anyhow::bail!("--certificate-identity needs --certificate-oidc-issuer or --certificate-oidc-issuer-regexp")
+                anyhow::bail!(
+                    "--certificate-identity needs --certificate-oidc-issuer or --certificate-oidc-issuer-regexp"
+                )
             }
             (None, Some(_)) => {
                 anyhow::bail!("--certificate-oidc-issuer needs --certificate-identity or --certificate-identity-regexp")

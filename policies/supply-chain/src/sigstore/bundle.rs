@@ -52,15 +52,16 @@ impl Bundle {
         let version = match media {
             "application/vnd.dev.sigstore.bundle+json;version=0.1" => Version::V01,
             "application/vnd.dev.sigstore.bundle+json;version=0.2" => Version::V02,
-            "application/vnd.dev.sigstore.bundle.v0.3+json" | "application/vnd.dev.sigstore.bundle+json;version=0.3" => {
-                Version::V03
-            }
+            "application/vnd.dev.sigstore.bundle.v0.3+json"
+            | "application/vnd.dev.sigstore.bundle+json;version=0.3" => Version::V03,
             other => return Err(format!("unsupported bundle media type `{other}`")),
         };
         let vm = v.get("verificationMaterial").ok_or("bundle has no verificationMaterial")?;
         let raw = |p: &str| -> Result<Option<Vec<u8>>, String> {
             vm.pointer(p)
-                .map(|s| s.as_str().and_then(|s| base64_decode(s).ok()).ok_or_else(|| format!("bundle {p} is not base64")))
+                .map(|s| {
+                    s.as_str().and_then(|s| base64_decode(s).ok()).ok_or_else(|| format!("bundle {p} is not base64"))
+                })
                 .transpose()
         };
         let material = if let Some(cert) = raw("/certificate/rawBytes")? {

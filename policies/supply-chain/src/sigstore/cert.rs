@@ -2,8 +2,13 @@
 //! OIDC issuer extensions and the chain to a trusted certificate authority.
 
 use const_oid::ObjectIdentifier;
-use const_oid::db::rfc5280::{ID_CE_BASIC_CONSTRAINTS, ID_CE_EXT_KEY_USAGE, ID_CE_KEY_USAGE, ID_CE_SUBJECT_ALT_NAME, ID_KP_CODE_SIGNING};
-use const_oid::db::rfc5912::{ECDSA_WITH_SHA_256, ECDSA_WITH_SHA_384, SHA_256_WITH_RSA_ENCRYPTION, SHA_384_WITH_RSA_ENCRYPTION, SHA_512_WITH_RSA_ENCRYPTION};
+use const_oid::db::rfc5280::{
+    ID_CE_BASIC_CONSTRAINTS, ID_CE_EXT_KEY_USAGE, ID_CE_KEY_USAGE, ID_CE_SUBJECT_ALT_NAME, ID_KP_CODE_SIGNING,
+};
+use const_oid::db::rfc5912::{
+    ECDSA_WITH_SHA_256, ECDSA_WITH_SHA_384, SHA_256_WITH_RSA_ENCRYPTION, SHA_384_WITH_RSA_ENCRYPTION,
+    SHA_512_WITH_RSA_ENCRYPTION,
+};
 use der::{Decode as _, Encode as _};
 use x509_cert::Certificate as X509;
 use x509_cert::ext::pkix::name::GeneralName;
@@ -14,7 +19,7 @@ use crate::time::rfc3339;
 
 /// Fulcio's deprecated OIDC issuer extension (raw string value).
 pub const OIDC_ISSUER_V1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.1.1");
-/// Fulcio's OIDC issuer extension (DER UTF8String).
+/// Fulcio's OIDC issuer extension (DER `UTF8String`).
 pub const OIDC_ISSUER_V2: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.1.8");
 
 /// A parsed certificate with the fields verification needs.
@@ -57,11 +62,23 @@ impl Certificate {
     }
 
     fn extension(&self, oid: ObjectIdentifier) -> Option<&[u8]> {
-        self.cert.tbs_certificate.extensions.as_ref()?.iter().find(|e| e.extn_id == oid).map(|e| e.extn_value.as_bytes())
+        self.cert
+            .tbs_certificate
+            .extensions
+            .as_ref()?
+            .iter()
+            .find(|e| e.extn_id == oid)
+            .map(|e| e.extn_value.as_bytes())
     }
 
-    fn decode_extension<'a, T: der::Decode<'a>>(&'a self, oid: ObjectIdentifier, name: &str) -> Result<Option<T>, String> {
-        self.extension(oid).map(|v| T::from_der(v).map_err(|e| format!("certificate {name} extension is malformed: {e}"))).transpose()
+    fn decode_extension<'a, T: der::Decode<'a>>(
+        &'a self,
+        oid: ObjectIdentifier,
+        name: &str,
+    ) -> Result<Option<T>, String> {
+        self.extension(oid)
+            .map(|v| T::from_der(v).map_err(|e| format!("certificate {name} extension is malformed: {e}")))
+            .transpose()
     }
 
     /// The signing identity: the single email address or URI of the SAN extension.
@@ -76,8 +93,7 @@ impl Certificate {
             .0
             .iter()
             .filter_map(|n| match n {
-                GeneralName::Rfc822Name(s) => Some(s.to_string()),
-                GeneralName::UniformResourceIdentifier(s) => Some(s.to_string()),
+                GeneralName::Rfc822Name(s) | GeneralName::UniformResourceIdentifier(s) => Some(s.to_string()),
                 _ => None,
             })
             .collect();
@@ -86,7 +102,9 @@ impl Certificate {
             Err(names) if names.is_empty() => {
                 Err("certificate subject alternative name holds no email address or URI".into())
             }
-            Err(names) => Err(format!("certificate names {} identities ({}); expected one", names.len(), names.join(", "))),
+            Err(names) => {
+                Err(format!("certificate names {} identities ({}); expected one", names.len(), names.join(", ")))
+            }
         }
     }
 
@@ -99,9 +117,9 @@ impl Certificate {
         let v2 = self
             .extension(OIDC_ISSUER_V2)
             .map(|v| {
-                der::asn1::Utf8StringRef::from_der(v)
-                    .map(|s| s.as_str().to_string())
-                    .map_err(|_| "certificate OIDC issuer extension (1.3.6.1.4.1.57264.1.8) is not a UTF8String".to_string())
+                der::asn1::Utf8StringRef::from_der(v).map(|s| s.as_str().to_string()).map_err(|_| {
+                    "certificate OIDC issuer extension (1.3.6.1.4.1.57264.1.8) is not a UTF8String".to_string()
+                })
             })
             .transpose()?;
         let v1 = self
@@ -202,7 +220,11 @@ pub struct Authority {
 ///
 /// # Errors
 /// The reason, naming the leaf's issuer or the expired certificate.
-pub fn verify_chain<'a>(leaf: &Certificate, authorities: &'a [Authority], signing_time: u64) -> Result<&'a str, String> {
+pub fn verify_chain<'a>(
+    leaf: &Certificate,
+    authorities: &'a [Authority],
+    signing_time: u64,
+) -> Result<&'a str, String> {
     leaf.check_leaf_usage()?;
     if !leaf.valid_at(signing_time) {
         return Err(format!(
@@ -224,7 +246,9 @@ pub fn verify_chain<'a>(leaf: &Certificate, authorities: &'a [Authority], signin
             Err(e) => last = Some(e),
         }
     }
-    Err(last.unwrap_or_else(|| format!("certificate issued by `{issuer}` does not chain to a trusted certificate authority")))
+    Err(last.unwrap_or_else(|| {
+        format!("certificate issued by `{issuer}` does not chain to a trusted certificate authority")
+    }))
 }
 
 fn check_authority(authority: &Authority, time: u64) -> Result<(), String> {
@@ -249,7 +273,8 @@ fn check_authority(authority: &Authority, time: u64) -> Result<(), String> {
             ));
         }
         let parent = authority.chain.get(i + 1).unwrap_or(ca);
-        ca.signed_by(parent).map_err(|e| format!("trusted chain of {} is broken at `{}`: {e}", authority.name, ca.subject()))?;
+        ca.signed_by(parent)
+            .map_err(|e| format!("trusted chain of {} is broken at `{}`: {e}", authority.name, ca.subject()))?;
     }
     Ok(())
 }

@@ -35,7 +35,10 @@ fn valid() -> &'static Valid {
 
 fn check(bundle: &[u8]) -> Result<Verified, String> {
     let v = valid();
-    let ids = [Identity { subject: Matcher::Exact("dev@example.test".into()), issuer: Matcher::Exact("https://issuer.test".into()) }];
+    let ids = [Identity {
+        subject: Matcher::Exact("dev@example.test".into()),
+        issuer: Matcher::Exact("https://issuer.test".into()),
+    }];
     verify_bundle(b"blob", bundle, &Trust { keys: &[], root: Some(&v.root), identities: &ids, now: T0 + 3600 })
 }
 
@@ -60,14 +63,17 @@ fn no_single_byte_change_of_the_certificate_verifies() {
 fn no_single_byte_change_of_the_log_entry_verifies() {
     let v = valid();
     let entry = &v.bundle["verificationMaterial"]["tlogEntries"][0];
-    for field in ["canonicalizedBody", "/inclusionPromise/signedEntryTimestamp", "/inclusionProof/rootHash", "/logId/keyId"] {
+    for field in
+        ["canonicalizedBody", "/inclusionPromise/signedEntryTimestamp", "/inclusionProof/rootHash", "/logId/keyId"]
+    {
         let pointer = if field.starts_with('/') { field.to_string() } else { format!("/{field}") };
         let bytes = base64_decode(entry.pointer(&pointer).and_then(serde_json::Value::as_str).unwrap()).unwrap();
         for i in 0..bytes.len() {
             let mut m = bytes.clone();
             m[i] ^= 0x01;
             let mut b = v.bundle.clone();
-            *b.pointer_mut(&format!("/verificationMaterial/tlogEntries/0{pointer}")).unwrap() = base64_encode(&m).into();
+            *b.pointer_mut(&format!("/verificationMaterial/tlogEntries/0{pointer}")).unwrap() =
+                base64_encode(&m).into();
             assert!(check(b.to_string().as_bytes()).is_err(), "{field} byte {i} flipped still verifies");
         }
     }

@@ -70,10 +70,8 @@ impl PublicKey {
         let bits = spki.subject_public_key.as_bytes().ok_or("public key bit string has unused bits")?;
         let oid = spki.algorithm.oid;
         if oid == ID_EC_PUBLIC_KEY {
-            let curve: ObjectIdentifier = spki
-                .algorithm
-                .parameters_oid()
-                .map_err(|_| "ECDSA public key does not name its curve".to_string())?;
+            let curve: ObjectIdentifier =
+                spki.algorithm.parameters_oid().map_err(|_| "ECDSA public key does not name its curve".to_string())?;
             if curve == SECP_256_R_1 {
                 return p256::ecdsa::VerifyingKey::from_sec1_bytes(bits)
                     .map(PublicKey::P256)
@@ -95,7 +93,10 @@ impl PublicKey {
         if oid == RSA_ENCRYPTION {
             let key = rsa::RsaPublicKey::from_pkcs1_der(bits).map_err(|e| format!("invalid RSA public key: {e}"))?;
             if key.size() * 8 < MIN_RSA_BITS {
-                return Err(format!("RSA-{} key is too weak (at least RSA-{MIN_RSA_BITS} is required)", key.size() * 8));
+                return Err(format!(
+                    "RSA-{} key is too weak (at least RSA-{MIN_RSA_BITS} is required)",
+                    key.size() * 8
+                ));
             }
             return Ok(PublicKey::Rsa(key));
         }

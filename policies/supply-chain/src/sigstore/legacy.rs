@@ -24,22 +24,25 @@ pub const PAYLOAD_TYPE: &str = "cosign container image signature";
 pub fn verify(layer: &Evidence, digest: &str, trust: &Trust<'_>) -> Result<Verified, String> {
     let annotation = |k: &str| layer.annotations.iter().find(|(a, _)| a == k).map(|(_, v)| v.as_str());
     check_payload(&layer.data, digest)?;
-    let signature = annotation(SIGNATURE).ok_or_else(|| format!("cosign signature layer has no {SIGNATURE} annotation"))?;
-    let sig = base64_decode(signature.trim()).map_err(|_| format!("cosign signature layer: {SIGNATURE} is not base64"))?;
+    let signature =
+        annotation(SIGNATURE).ok_or_else(|| format!("cosign signature layer has no {SIGNATURE} annotation"))?;
+    let sig =
+        base64_decode(signature.trim()).map_err(|_| format!("cosign signature layer: {SIGNATURE} is not base64"))?;
     let rekor = annotation(BUNDLE).map(log_entry).transpose()?;
     let certificate = annotation(CERTIFICATE).filter(|c| !c.trim().is_empty());
-    let material = if !trust.keys.is_empty() {
+    let material = if trust.keys.is_empty() {
+        let pem = certificate.ok_or("signature is key-based (no certificate), but the attestor is keyless")?;
+        let blocks =
+            pem_decode_all(pem.as_bytes()).map_err(|e| format!("cosign signature layer: {CERTIFICATE}: {e}"))?;
+        let (_, der) = blocks.into_iter().next().ok_or("cosign signature layer: empty certificate")?;
+        json!({"x509CertificateChain": {"certificates": [{"rawBytes": base64_encode(&der)}]}})
+    } else {
         // A key attestor: the signature must verify with the key, whatever certificate is attached.
         if certificate.is_some() || trust.root.is_none() || rekor.is_none() {
             // Without a log entry for this key: the signature alone, as `cosign verify --insecure-ignore-tlog`.
             return verify_detached(&layer.data, base64_encode(&sig).as_bytes(), trust.keys);
         }
         json!({"publicKey": {"hint": ""}})
-    } else {
-        let pem = certificate.ok_or("signature is key-based (no certificate), but the attestor is keyless")?;
-        let blocks = pem_decode_all(pem.as_bytes()).map_err(|e| format!("cosign signature layer: {CERTIFICATE}: {e}"))?;
-        let (_, der) = blocks.into_iter().next().ok_or("cosign signature layer: empty certificate")?;
-        json!({"x509CertificateChain": {"certificates": [{"rawBytes": base64_encode(&der)}]}})
     };
     let mut vm = material;
     vm["tlogEntries"] = json!(rekor.into_iter().collect::<Vec<_>>());

@@ -1,4 +1,4 @@
-//! cosign / Sigstore verification inside the sandbox, on RustCrypto, `x509-cert` and
+//! cosign / Sigstore verification inside the sandbox, on `RustCrypto`, `x509-cert` and
 //! `serde_json`.
 //!
 //! Why not `sigstore-verify`: it builds for `wasm32-unknown-unknown` with zero imports, but its
@@ -27,6 +27,8 @@ pub mod keys;
 pub mod legacy;
 pub mod tlog;
 pub mod trust;
+
+use std::fmt::Write as _;
 
 use sha2::{Digest as _, Sha256};
 
@@ -169,12 +171,12 @@ impl Verified {
             ),
         };
         if let Some((index, time)) = self.log {
-            out.push_str(&format!("Transparency log index: {index}\n"));
+            let _ = writeln!(out, "Transparency log index: {index}");
             if let Some(t) = time {
-                out.push_str(&format!("Integrated time: {}\n", rfc3339(t)));
+                let _ = writeln!(out, "Integrated time: {}", rfc3339(t));
             }
         }
-        out.push_str(&format!("Digest: {}", self.digest));
+        let _ = write!(out, "Digest: {}", self.digest);
         out
     }
 }
@@ -260,7 +262,12 @@ pub fn verify_bundle(artifact: &[u8], bundle_json: &[u8], trust: &Trust<'_>) -> 
     }
 }
 
-fn verify_log(bundle: &Bundle, digest: &[u8; 32], verifier_der: &[u8], trust: &Trust<'_>) -> Result<tlog::Proven, String> {
+fn verify_log(
+    bundle: &Bundle,
+    digest: &[u8; 32],
+    verifier_der: &[u8],
+    trust: &Trust<'_>,
+) -> Result<tlog::Proven, String> {
     let root = trust.root.ok_or("no trusted root to check the transparency log entry against")?;
     let expected = Expected { artifact_sha256: digest, signature: &bundle.signature, verifier_der };
     let mut first_error = None;
@@ -283,9 +290,9 @@ fn verify_keyless(artifact: &[u8], bundle: &Bundle, der: &[u8], trust: &Trust<'_
         .map_err(|_| "signature does not verify with the signing certificate's key".to_string())?;
     let digest = sha256(artifact);
     let log = verify_log(bundle, &digest, der, trust)?;
-    let time = log.integrated_time.ok_or(
-        "no verified signing time: the transparency log entry has no signed entry timestamp (SET)",
-    )?;
+    let time = log
+        .integrated_time
+        .ok_or("no verified signing time: the transparency log entry has no signed entry timestamp (SET)")?;
     if time > trust.now {
         return Err(format!("signing time {} is after the verification time {}", rfc3339(time), rfc3339(trust.now)));
     }
@@ -306,14 +313,12 @@ fn check_identity(identity: &str, issuer: &str, expected: &[Identity]) -> Result
     }
     match expected {
         [] => Err("no certificate identity is expected, so no keyless signature can verify".into()),
-        [one] if !one.subject.matches(identity) => Err(format!(
-            "certificate identity `{identity}` does not match the expected {}",
-            one.subject.describe()
-        )),
-        [one] => Err(format!(
-            "certificate OIDC issuer `{issuer}` does not match the expected {}",
-            one.issuer.describe()
-        )),
+        [one] if !one.subject.matches(identity) => {
+            Err(format!("certificate identity `{identity}` does not match the expected {}", one.subject.describe()))
+        }
+        [one] => {
+            Err(format!("certificate OIDC issuer `{issuer}` does not match the expected {}", one.issuer.describe()))
+        }
         _ => Err(format!(
             "certificate identity `{identity}` from OIDC issuer `{issuer}` matches none of the {} expected identities",
             expected.len()

@@ -33,7 +33,11 @@ fn keyless_bundles_verify_in_every_version() {
         let v = verified.unwrap_or_else(|e| panic!("{version:?}: {e}"));
         assert_eq!(
             v.signer,
-            Signer::Certificate { identity: WHO.into(), issuer: ISSUER.into(), authority: "https://fulcio.test".into() }
+            Signer::Certificate {
+                identity: WHO.into(),
+                issuer: ISSUER.into(),
+                authority: "https://fulcio.test".into()
+            }
         );
         let bad = verify_bundle(b"hellO", bundle.to_string().as_bytes(), &trust).unwrap_err();
         assert!(bad.starts_with("artifact digest sha256:"), "{bad}");

@@ -78,7 +78,11 @@ impl Entry {
                         .and_then(Value::as_array)
                         .map_or(&[][..], Vec::as_slice)
                         .iter()
-                        .map(|h| h.as_str().and_then(|s| base64_decode(s).ok()).ok_or("inclusionProof.hashes[] is not base64"))
+                        .map(|h| {
+                            h.as_str()
+                                .and_then(|s| base64_decode(s).ok())
+                                .ok_or("inclusionProof.hashes[] is not base64")
+                        })
                         .collect::<Result<_, _>>()?,
                     checkpoint: p.pointer("/checkpoint/envelope").and_then(Value::as_str).map(str::to_string),
                 })
@@ -150,7 +154,9 @@ fn check_body(entry: &Entry, expected: &Expected<'_>) -> Result<(), String> {
     let kind = body.get("kind").and_then(Value::as_str).unwrap_or("");
     let version = body.get("apiVersion").and_then(Value::as_str).unwrap_or("");
     if kind != "hashedrekord" || version != "0.0.1" {
-        return Err(format!("transparency log entry is of kind {kind} {version}; only hashedrekord 0.0.1 is supported"));
+        return Err(format!(
+            "transparency log entry is of kind {kind} {version}; only hashedrekord 0.0.1 is supported"
+        ));
     }
     if !entry.kind.0.is_empty() && (entry.kind.0 != kind || entry.kind.1 != version) {
         return Err(format!(
@@ -159,7 +165,9 @@ fn check_body(entry: &Entry, expected: &Expected<'_>) -> Result<(), String> {
         ));
     }
     let field = |p: &str| body.pointer(p).and_then(Value::as_str).unwrap_or("");
-    if field("/spec/data/hash/algorithm") != "sha256" || !field("/spec/data/hash/value").eq_ignore_ascii_case(&hex(expected.artifact_sha256)) {
+    if field("/spec/data/hash/algorithm") != "sha256"
+        || !field("/spec/data/hash/value").eq_ignore_ascii_case(&hex(expected.artifact_sha256))
+    {
         return Err(format!(
             "transparency log entry is for another artifact (sha256:{}, expected sha256:{})",
             field("/spec/data/hash/value"),
@@ -270,7 +278,9 @@ fn verify_checkpoint(note: &str, log: &Log) -> Result<(u64, Vec<u8>), String> {
     let root = lines.next().and_then(|s| base64_decode(s).ok()).ok_or_else(|| bad("no root hash line"))?;
     let mut found = false;
     for line in sigs.lines() {
-        let Some(rest) = line.strip_prefix("\u{2014} ") else { return Err(bad("a signature line does not start with an em dash")) };
+        let Some(rest) = line.strip_prefix("\u{2014} ") else {
+            return Err(bad("a signature line does not start with an em dash"));
+        };
         let (name, sig) = rest.rsplit_once(' ').ok_or_else(|| bad("a signature line has no key name"))?;
         let sig = base64_decode(sig).map_err(|_| bad("signature is not base64"))?;
         // Rekor v1 names its key after the origin's host (`host - tree id`); Rekor v2 after the origin.
