@@ -1,6 +1,7 @@
-//! Supply-chain policy: Helm chart provenance (`.prov`) verified with OpenPGP inside the sandbox.
+//! Supply-chain policy: Helm chart provenance (`.prov`, OpenPGP), cosign / Sigstore signatures
+//! of blobs and images, and image digest pinning, all verified inside the sandbox.
 //!
-//! # How the host talks to this policy
+//! # How the host talks to this policy: charts
 //!
 //! Chart verification is driven by **evidence**, not by manifests. For each chart the host passes:
 //!
@@ -19,7 +20,35 @@
 //! Without `helm-chart` evidence the policy reports nothing, so `palisade check` over ordinary
 //! manifests is unaffected. Evidence of other kinds is ignored.
 //!
-//! # Rules
+//! # Blobs (`palisade verify blob`)
+//!
+//! | evidence `kind`         | `subject`       | `data`                                                   |
+//! |-------------------------|-----------------|----------------------------------------------------------|
+//! | `blob`                  | file name       | the bytes                                                |
+//! | `cosign-signature`      | same file name  | detached signature, base64 or raw (media type `application/vnd.dev.cosign.signature`) |
+//! | `sigstore-bundle`       | same file name  | Sigstore bundle JSON, v0.1–v0.3                          |
+//! | `cosign-public-key`     | a name (path)   | PEM public key: ECDSA P-256/P-384, Ed25519, RSA-2048+    |
+//! | `sigstore-trusted-root` | a name (path)   | `trusted_root.json`                                      |
+//!
+//! with one synthetic `{"apiVersion": "palisade.dev/v1", "kind": "Blob", "metadata": {"name": …}}`
+//! resource per blob and the expected keyless signers in the setting `identities`. Rules
+//! `blob-signature` (high, the reason) and `blob-signer` (info, `Key: value` lines) as for charts.
+//!
+//! # Images (settings `verifyImages`)
+//!
+//! `requests()` returns, for every container image of the rendered pod specs that a rule's
+//! `imageReferences` glob covers (as written or normalized, `nginx` → `docker.io/library/nginx:latest`),
+//! one request (`oci://<normalized>`, `oci-signatures`). The host answers with evidence of that
+//! subject: one `oci-manifest` (the manifest bytes as served; the digest is recomputed here), zero
+//! or more `cosign-signature` (legacy `sha256-<hex>.sig` layers: the simple-signing payload, the
+//! layer annotations verbatim) and zero or more `sigstore-bundle` (referrers; the signed artifact is
+//! the manifest). Keys and trusted roots come as for blobs. A covered image without `oci-manifest`
+//! evidence is an evaluation error (fail closed). Findings point at the container's `image`:
+//! `image-signature`, `image-digest-pinned` (`verifyDigest`) and `image-digest` (`mutateDigest`; its
+//! message is `… resolves to sha256:…` then a line `patch: <RFC 6902 replace operation>` that pins
+//! the image; the webhook applies it). See [`images`] and [`sigstore`].
+//!
+//! # Chart rules
 //!
 //! - `chart-provenance` (high): the chart has no valid provenance. Exactly one finding per chart,
 //!   naming the first check that failed (see [`verify`] for the order).
