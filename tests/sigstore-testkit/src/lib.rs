@@ -8,7 +8,15 @@
 //! `trusted_root.json` naming both, and bundles v0.1–v0.3. Keys are derived from fixed seeds, so
 //! runs are reproducible; no private key is committed.
 
-#![allow(missing_docs, clippy::missing_panics_doc, clippy::expect_used, clippy::unwrap_used, reason = "test helper")]
+#![allow(
+    missing_docs,
+    clippy::missing_panics_doc,
+    clippy::must_use_candidate,
+    clippy::doc_markdown,
+    clippy::expect_used,
+    clippy::unwrap_used,
+    reason = "test helper: a panic is a test failure"
+)]
 
 use std::str::FromStr as _;
 use std::sync::OnceLock;
@@ -42,7 +50,11 @@ pub fn b64(bytes: &[u8]) -> String {
 }
 
 pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
 }
 
 pub fn sha256(data: &[u8]) -> [u8; 32] {
