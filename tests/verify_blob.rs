@@ -9,6 +9,9 @@
 //! certificates, a Rekor-shaped Merkle log signing SETs and checkpoints, a `trusted_root.json`
 //! naming both). Keys come from fixed seeds; nothing secret is committed.
 //!
+//! `PALISADE_KEEP_CASES=1` keeps each case's directory (printed on stderr) to rerun it with
+//! `palisade verify blob`.
+//!
 //! Each case runs the CLI's own verification (`palisade_cli::verify_blob::verify_blob`): the host
 //! reads files, the embedded `supply-chain` component judges them.
 
@@ -24,7 +27,7 @@ use palisade_engine::{Engine, Policy};
 use palisade_sigstore_testkit::{self as kit, BundleVersion, Ca, Key, Leaf, Log, b64, hex, rfc3339, sha256};
 use serde_json::{Value, json};
 
-/// Certificates start here (2026-11-19T20:53:20Z); the log entry is integrated a minute later.
+/// Certificates start here (2026-11-18T11:06:40Z); the log entry is integrated a minute later.
 const T0: u64 = 1_795_000_000;
 const SIGNED_AT: u64 = T0 + 60;
 const NOW: u64 = T0 + 3600;
@@ -858,6 +861,10 @@ fn run(case: &Case) -> Result<(), Failed> {
     let now_unix = i64::try_from(setup.now).map_err(|e| e.to_string())?;
     let request = BlobRequest { blob, signature, keys, trusted_root, identity: setup.identity, now_unix };
     let result = palisade_cli::verify_blob::verify_blob(policy(), &request);
+    if std::env::var_os("PALISADE_KEEP_CASES").is_some() {
+        // Reproduce a case with the CLI: the directory holds release.txt, release.sig, keys, trusted_root.json.
+        eprintln!("{}: {}", case.name, dir.keep().display());
+    }
     let fill = |s: &str| s.replace("{dir}", &d);
     match (expect, result) {
         (Expect::Verified(mut v), Ok(got)) => {
