@@ -68,11 +68,12 @@ impl ImageRule {
         let flag = |key: &str| -> Result<bool, String> {
             v.get(key).map_or(Ok(true), |b| b.as_bool().ok_or_else(|| format!("`{key}` must be a boolean")))
         };
-        let attestors = v
+        // Without attestors any attached signature would pass unverified: refuse the rule.
+        let attestors: Vec<Attestor> = v
             .get("attestors")
-            .map(|a| a.as_array().ok_or("`attestors` must be a list"))
-            .transpose()?
-            .map_or(&[][..], Vec::as_slice)
+            .and_then(Value::as_array)
+            .filter(|a| !a.is_empty())
+            .ok_or("`attestors` must be a non-empty list")?
             .iter()
             .enumerate()
             .map(|(i, a)| Attestor::parse(a).map_err(|e| format!("attestors[{i}]: {e}")))

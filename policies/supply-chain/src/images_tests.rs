@@ -187,6 +187,14 @@ fn keyless_legacy_signature_with_rekor_bundle_and_count() {
 }
 
 #[test]
+fn a_rule_without_attestors_is_refused() {
+    assert_eq!(
+        Settings::parse(&json!({"verifyImages": [{"imageReferences": ["*"]}]})).unwrap_err(),
+        "setting `verifyImages[0]`: `attestors` must be a non-empty list"
+    );
+}
+
+#[test]
 fn missing_manifest_evidence_is_an_error() {
     assert_eq!(
         run(key_rule(&Key::p256(1)), IMAGE, vec![], vec![]).unwrap_err(),

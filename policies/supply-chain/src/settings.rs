@@ -51,11 +51,12 @@ pub const SCHEMA: &str = r##"{
     "imageRule": {
       "type": "object",
       "additionalProperties": false,
-      "required": ["imageReferences"],
+      "required": ["imageReferences", "attestors"],
       "properties": {
         "imageReferences": {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1},
         "attestors": {
           "type": "array",
+          "minItems": 1,
           "items": {
             "type": "object",
             "additionalProperties": false,
