@@ -201,3 +201,33 @@ fn missing_manifest_evidence_is_an_error() {
         "image ghcr.io/org/app:1.0: no oci-manifest evidence for oci://ghcr.io/org/app:1.0 (was it fetched?)"
     );
 }
+
+#[test]
+fn key_signed_legacy_signature_with_rekor_bundle_checks_the_log() {
+    let ca = Ca::new("fulcio", 7, (T0 - 86_400, T0 + 365 * 86_400));
+    let mut log = Log::new("rekor", 9, T0 - 86_400);
+    let root = kit::trusted_root(&[&ca], &[&log]);
+    let root_ev = Evidence {
+        subject: "root.json".into(),
+        kind: KIND_TRUSTED_ROOT.into(),
+        media_type: String::new(),
+        data: root.into_bytes(),
+        annotations: vec![],
+    };
+    let key = Key::p256(1);
+    let sig = legacy(&key, None, Some((&mut log, T0 + 60)), &digest());
+    assert_eq!(run(key_rule(&key), IMAGE, vec![manifest(), sig.clone()], vec![root_ev.clone()]).unwrap(), vec![]);
+    let mut forged = sig;
+    for (k, v) in &mut forged.annotations {
+        if k == "dev.sigstore.cosign/bundle" {
+            *v = v.replacen("\"integratedTime\":", "\"integratedTime\":1", 1);
+        }
+    }
+    assert_eq!(
+        run(key_rule(&key), IMAGE, vec![manifest(), forged], vec![root_ev]).unwrap(),
+        vec![(
+            "image-signature".to_string(),
+            "container \"app\" image ghcr.io/org/app:1.0: 0 of the required 1 attestors verified (key keys.publicKeys: signed entry timestamp (SET) does not verify with the log's key)".to_string()
+        )]
+    );
+}
