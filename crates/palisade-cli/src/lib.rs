@@ -7,6 +7,7 @@ mod output;
 pub mod pipeline;
 pub mod policy_set;
 pub mod verify;
+pub mod verify_blob;
 
 use std::process::ExitCode;
 
@@ -27,7 +28,7 @@ enum Command {
     Check(commands::check::CheckArgs),
     /// List the policies and their rules.
     Policies(commands::policies::PoliciesArgs),
-    /// Verify signatures: `palisade verify chart CHART.tgz --keyring FILE`.
+    /// Verify signatures: `palisade verify chart CHART.tgz --keyring FILE`, `palisade verify blob FILE ...`.
     Verify(commands::verify::VerifyArgs),
     /// Serve the browser playground (built in crates/playground) on 127.0.0.1.
     Playground(commands::playground::PlaygroundArgs),

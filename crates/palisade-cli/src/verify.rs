@@ -41,9 +41,9 @@ pub struct Verification {
 
 /// Outcome of a verification that ran.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
-    /// The provenance verified.
-    Verified(Verification),
+pub enum Verdict<T = Verification> {
+    /// The signature verified.
+    Verified(T),
     /// It did not; the reason, as the policy states it.
     NotVerified(String),
 }
@@ -103,7 +103,7 @@ fn file_name(path: &Path) -> anyhow::Result<&str> {
         .with_context(|| format!("{}: the chart file name must be UTF-8", path.display()))
 }
 
-fn read(path: &Path, what: &str) -> anyhow::Result<Vec<u8>> {
+pub(crate) fn read(path: &Path, what: &str) -> anyhow::Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("reading {what} {}", path.display()))
 }
 

@@ -8,8 +8,9 @@ use palisade_engine::Engine;
 
 use crate::policy_set::engine_config;
 use crate::verify::{self, ChartRequest, Verdict};
+use crate::verify_blob::{self, BlobRequest, Match, Signature};
 
-/// Verify signatures of charts (and, later, blobs and images).
+/// Verify signatures of charts and blobs.
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
     #[command(subcommand)]
@@ -20,6 +21,9 @@ pub struct VerifyArgs {
 enum Target {
     /// Verify a local Helm chart against its provenance file (`<chart>.tgz.prov`), like `helm verify`.
     Chart(ChartArgs),
+    /// Verify a file's cosign signature (with a public key) or Sigstore bundle (keyless, against a
+    /// trusted root), like `cosign verify-blob`.
+    Blob(BlobArgs),
 }
 
 /// `palisade verify chart`.
@@ -53,6 +57,7 @@ impl VerifyArgs {
     pub fn execute(self) -> anyhow::Result<u8> {
         match self.target {
             Target::Chart(args) => args.execute(),
+            Target::Blob(args) => args.execute(),
         }
     }
 }
@@ -61,29 +66,136 @@ impl ChartArgs {
     fn execute(self) -> anyhow::Result<u8> {
         let engine = Engine::new(engine_config())?;
         let policy = verify::load_policy(&engine)?;
-        let now_unix = self.now.unwrap_or_else(|| {
-            SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-        });
+        let now_unix = now_or_system(self.now);
         let request = ChartRequest { chart: self.chart, provenance: self.prov, keyrings: self.keyring, now_unix };
         let verdict = verify::verify_chart(&policy, &request)?;
         let chart = request.chart.display().to_string();
-        let text = match (self.format, &verdict) {
-            (Format::Text, Verdict::Verified(v)) => v.to_text(),
-            (Format::Text, Verdict::NotVerified(reason)) => format!("{chart}: not verified: {reason}\n"),
-            (Format::Json, Verdict::Verified(v)) => {
-                let mut value = serde_json::json!({"chart": chart, "verified": true});
-                if let (Some(out), serde_json::Value::Object(fields)) =
-                    (value.as_object_mut(), serde_json::to_value(v)?)
-                {
-                    out.extend(fields);
-                }
-                format!("{}\n", serde_json::to_string_pretty(&value)?)
+        let text = render(self.format, ("chart", &chart), &verdict, verify::Verification::to_text)?;
+        crate::output::Destination::Stdout.write(&text)?;
+        Ok(match verdict {
+            Verdict::Verified(_) => 0,
+            Verdict::NotVerified(_) => 1,
+        })
+    }
+}
+
+fn now_or_system(now: Option<i64>) -> i64 {
+    now.unwrap_or_else(|| {
+        SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+    })
+}
+
+/// Render a verdict: `to_text` or `NAME: not verified: reason`; JSON with `verified` and the fields.
+fn render<T: serde::Serialize>(
+    format: Format,
+    label: (&str, &str),
+    verdict: &Verdict<T>,
+    text: impl Fn(&T) -> String,
+) -> anyhow::Result<String> {
+    let (key, name) = label;
+    Ok(match (format, verdict) {
+        (Format::Text, Verdict::Verified(v)) => text(v),
+        (Format::Text, Verdict::NotVerified(reason)) => format!("{name}: not verified: {reason}\n"),
+        (Format::Json, Verdict::Verified(v)) => {
+            let mut value = serde_json::json!({key: name, "verified": true});
+            if let (Some(out), serde_json::Value::Object(fields)) = (value.as_object_mut(), serde_json::to_value(v)?) {
+                out.extend(fields);
             }
-            (Format::Json, Verdict::NotVerified(reason)) => {
-                let value = serde_json::json!({"chart": chart, "verified": false, "reason": reason});
-                format!("{}\n", serde_json::to_string_pretty(&value)?)
+            format!("{}\n", serde_json::to_string_pretty(&value)?)
+        }
+        (Format::Json, Verdict::NotVerified(reason)) => {
+            let value = serde_json::json!({key: name, "verified": false, "reason": reason});
+            format!("{}\n", serde_json::to_string_pretty(&value)?)
+        }
+    })
+}
+
+/// `palisade verify blob`.
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("sig").required(true).args(["signature", "bundle"]))]
+struct BlobArgs {
+    /// The file whose signature to verify.
+    #[arg(value_name = "FILE")]
+    blob: PathBuf,
+    /// PEM public key (ECDSA P-256/P-384, Ed25519, RSA); repeatable, any one may have signed.
+    #[arg(long, value_name = "PUB")]
+    key: Vec<PathBuf>,
+    /// Detached signature (base64, as `cosign sign-blob` writes it, or raw); needs --key.
+    #[arg(long, value_name = "SIG", requires = "key")]
+    signature: Option<PathBuf>,
+    /// Sigstore bundle (v0.1–v0.3 JSON); needs --trusted-root.
+    #[arg(long, value_name = "B", requires = "trusted_root")]
+    bundle: Option<PathBuf>,
+    /// Sigstore `trusted_root.json`: the certificate authorities and transparency logs to trust.
+    #[arg(long, value_name = "T")]
+    trusted_root: Option<PathBuf>,
+    /// Expected certificate identity (email or URI SAN), matched exactly.
+    #[arg(long, value_name = "S", conflicts_with = "certificate_identity_regexp")]
+    certificate_identity: Option<String>,
+    /// Expected certificate identity as a regular expression, always anchored at both ends.
+    #[arg(long, value_name = "R")]
+    certificate_identity_regexp: Option<String>,
+    /// Expected OIDC issuer, matched exactly.
+    #[arg(long, value_name = "I", conflicts_with = "certificate_oidc_issuer_regexp")]
+    certificate_oidc_issuer: Option<String>,
+    /// Expected OIDC issuer as a regular expression, always anchored at both ends.
+    #[arg(long, value_name = "R")]
+    certificate_oidc_issuer_regexp: Option<String>,
+    /// Verify as of this time (RFC 3339 or Unix seconds) instead of now.
+    #[arg(long, value_name = "TIME", value_parser = palisade_core::time::parse_time)]
+    now: Option<i64>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+fn matcher(exact: Option<String>, regexp: Option<String>) -> Option<Match> {
+    match (exact, regexp) {
+        (Some(s), _) => Some(Match::Exact(s)),
+        (None, Some(r)) => Some(Match::Regex(r)),
+        (None, None) => None,
+    }
+}
+
+impl BlobArgs {
+    fn request(self) -> anyhow::Result<BlobRequest> {
+        let signature = match (self.signature, self.bundle) {
+            (Some(sig), None) => Signature::Detached(sig),
+            (None, Some(bundle)) => Signature::Bundle(bundle),
+            _ => anyhow::bail!("give either --signature or --bundle"),
+        };
+        let subject = matcher(self.certificate_identity, self.certificate_identity_regexp);
+        let issuer = matcher(self.certificate_oidc_issuer, self.certificate_oidc_issuer_regexp);
+        let identity = match (subject, issuer) {
+            (Some(s), Some(i)) => Some((s, i)),
+            (None, None) => None,
+            (Some(_), None) => {
+                anyhow::bail!(
+                    "--certificate-identity needs --certificate-oidc-issuer or --certificate-oidc-issuer-regexp"
+                )
+            }
+            (None, Some(_)) => {
+                anyhow::bail!("--certificate-oidc-issuer needs --certificate-identity or --certificate-identity-regexp")
             }
         };
+        Ok(BlobRequest {
+            blob: self.blob,
+            signature,
+            keys: self.key,
+            trusted_root: self.trusted_root,
+            identity,
+            now_unix: now_or_system(self.now),
+        })
+    }
+
+    fn execute(self) -> anyhow::Result<u8> {
+        let format = self.format;
+        let request = self.request()?;
+        let engine = Engine::new(engine_config())?;
+        let policy = verify::load_policy(&engine)?;
+        let verdict = verify_blob::verify_blob(&policy, &request)?;
+        let name = request.blob.display().to_string();
+        let text = render(format, ("blob", &name), &verdict, verify_blob::BlobVerification::to_text)?;
         crate::output::Destination::Stdout.write(&text)?;
         Ok(match verdict {
             Verdict::Verified(_) => 0,
