@@ -29,6 +29,8 @@ enum Command {
     Policies(commands::policies::PoliciesArgs),
     /// Verify signatures: `palisade verify chart CHART.tgz --keyring FILE`.
     Verify(commands::verify::VerifyArgs),
+    /// Run the admission webhook (HTTPS, AdmissionReview v1).
+    Serve(commands::serve::ServeArgs),
 }
 
 /// Exit code for usage, input and evaluation errors.
@@ -37,7 +39,6 @@ pub const EXIT_ERROR: u8 = 2;
 /// Run the command line; never panics on user input.
 #[must_use]
 pub fn run() -> ExitCode {
-    init_logging();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -46,10 +47,12 @@ pub fn run() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    init_logging(matches!(cli.command, Command::Serve(_)));
     let result = match cli.command {
         Command::Check(args) => args.execute(),
         Command::Policies(args) => args.execute(),
         Command::Verify(args) => args.execute(),
+        Command::Serve(args) => args.execute(),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -60,8 +63,12 @@ pub fn run() -> ExitCode {
     }
 }
 
-fn init_logging() {
+/// Logs on stderr, filtered by `PALISADE_LOG`: off by default for the CLI; JSON lines at `info`
+/// for the webhook.
+fn init_logging(server: bool) {
+    let default = if server { "info" } else { "off" };
     let filter = tracing_subscriber::EnvFilter::try_from_env("PALISADE_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("off"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = if server { builder.json().flatten_event(true).try_init() } else { builder.try_init() };
 }

@@ -2,4 +2,5 @@
 
 pub mod check;
 pub mod policies;
+pub mod serve;
 pub mod verify;
