@@ -163,6 +163,7 @@ impl Client {
             .header("content-type", "application/json")
             .body(Full::new(Bytes::from(body)))
             .unwrap();
+        self.sender.ready().await.unwrap();
         let resp = self.sender.send_request(req).await.unwrap();
         let status = resp.status().as_u16();
         let bytes = resp.into_body().collect().await.unwrap().to_bytes();
