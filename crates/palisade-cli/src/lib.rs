@@ -29,7 +29,7 @@ enum Command {
     Policies(commands::policies::PoliciesArgs),
     /// Verify signatures: `palisade verify chart CHART.tgz --keyring FILE`.
     Verify(commands::verify::VerifyArgs),
-    /// Run the admission webhook (HTTPS, AdmissionReview v1).
+    /// Run the admission webhook (HTTPS, `AdmissionReview` v1).
     Serve(commands::serve::ServeArgs),
 }
 

@@ -3,8 +3,8 @@
 
 use std::path::PathBuf;
 
-pub use palisade_engine::policy_set::{ConfiguredPolicy, PolicyOptions, PolicySet, PolicySource, RuleFilter};
 use palisade_engine::EngineConfig;
+pub use palisade_engine::policy_set::{ConfiguredPolicy, PolicyOptions, PolicySet, PolicySource, RuleFilter};
 
 /// The engine configuration of the CLI: cache under `$PALISADE_CACHE_DIR` or the user cache dir.
 #[must_use]

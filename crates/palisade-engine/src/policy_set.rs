@@ -121,8 +121,7 @@ impl PolicySet {
     pub fn load(engine: &Engine, options: &PolicyOptions) -> Result<Self, SetError> {
         let sources = if options.sources.is_empty() { default_sources() } else { options.sources.clone() };
         // Components load (from the compilation cache, or compile) in parallel; order is kept.
-        let loaded: Vec<Result<Policy, SetError>> =
-            sources.par_iter().map(|source| load_one(engine, source)).collect();
+        let loaded: Vec<Result<Policy, SetError>> = sources.par_iter().map(|source| load_one(engine, source)).collect();
         let loaded = loaded.into_iter().collect::<Result<Vec<_>, _>>()?;
         Self::configure(loaded, &options.settings, &options.filter)
     }

@@ -56,7 +56,9 @@ fn args() -> Args {
 fn rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
         .unwrap_or(0)
 }
 
@@ -105,6 +107,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 }
 
 #[tokio::main(flavor = "multi_thread")]
+#[expect(clippy::too_many_lines, reason = "one linear benchmark: set up, drive, report")]
 async fn main() {
     let a = args();
     let dir = tempfile::tempdir().unwrap();
@@ -192,8 +195,15 @@ async fn main() {
     latencies.sort_unstable();
     let completed = latencies.len() as u64;
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    println!("target: {} req/s for {} s over {} connections ({} requests), loopback HTTPS/1.1", a.rate, a.seconds, a.connections, total);
-    println!("completed: {completed} ok, {errors} errors, {} missing; achieved {:.0} req/s", total - completed - errors, (completed + errors) as f64 / wall.as_secs_f64());
+    println!(
+        "target: {} req/s for {} s over {} connections ({} requests), loopback HTTPS/1.1",
+        a.rate, a.seconds, a.connections, total
+    );
+    println!(
+        "completed: {completed} ok, {errors} errors, {} missing; achieved {:.0} req/s",
+        total - completed - errors,
+        (completed + errors) as f64 / wall.as_secs_f64()
+    );
     println!(
         "latency (from scheduled send): p50 {:.3} ms, p90 {:.3} ms, p99 {:.3} ms, p99.9 {:.3} ms, max {:.3} ms",
         ms(percentile(&latencies, 0.50)),
@@ -211,6 +221,8 @@ async fn main() {
         max / 1024,
         rss_samples.len()
     );
+    let every_10s: Vec<String> = rss_samples.iter().step_by(10).map(|k| (k / 1024).to_string()).collect();
+    println!("RSS every 10 s, MiB: {}", every_10s.join(" "));
     if let Some(e) = first_error {
         println!("first error: {e}");
     }

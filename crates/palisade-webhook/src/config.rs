@@ -110,7 +110,7 @@ pub enum Mode {
     /// Deny at or above `failOn`; findings below it are warnings.
     #[default]
     Enforce,
-    /// Allow, and return every finding as an AdmissionResponse warning.
+    /// Allow, and return every finding as an `AdmissionResponse` warning.
     Warn,
     /// Allow silently; findings are logged and counted.
     Audit,
@@ -212,8 +212,8 @@ impl Config {
     /// # Errors
     /// The file cannot be read, is not YAML of this shape, or is inconsistent.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        let text =
+            std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
         Self::parse(path, &text)
     }
 
@@ -326,7 +326,6 @@ fn globs(patterns: &[String]) -> Result<GlobSet, String> {
 
 #[cfg(test)]
 mod tests {
-    #![expect(clippy::unwrap_used, reason = "tests")]
     use super::*;
 
     fn parse(text: &str) -> Result<Config, String> {

@@ -1,4 +1,4 @@
-//! The palisade admission webhook: `admission.k8s.io/v1` AdmissionReview over HTTPS (axum,
+//! The palisade admission webhook: `admission.k8s.io/v1` `AdmissionReview` over HTTPS (axum,
 //! rustls), evaluated by the same policy components and policy-set code as `palisade check`.
 //!
 //! [`config`] reads the YAML configuration (profiles per namespace: policies, settings, mode

@@ -35,7 +35,11 @@ impl Default for Metrics {
         registry.register("requests", "Admission reviews by endpoint and result", requests.clone());
         registry.register("request_duration_seconds", "Time to answer a review", latency.clone());
         registry.register("denies", "Denied reviews by the policy and rule that denied them", denies.clone());
-        registry.register("policy_errors", "Policy evaluations that failed (trap, timeout, memory)", policy_errors.clone());
+        registry.register(
+            "policy_errors",
+            "Policy evaluations that failed (trap, timeout, memory)",
+            policy_errors.clone(),
+        );
         registry.register("audit_findings", "Findings recorded by profiles in audit mode", audit_findings.clone());
         registry.register("reloads", "Reloads of configuration, policies and certificate", reloads.clone());
         Metrics { registry, requests, latency, denies, policy_errors, audit_findings, reloads }

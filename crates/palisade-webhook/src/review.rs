@@ -1,4 +1,4 @@
-//! One AdmissionReview: parse and check the request, pick the profile for its namespace,
+//! One `AdmissionReview`: parse and check the request, pick the profile for its namespace,
 //! evaluate the object with that profile's policy set, and turn the outcome into an
 //! `admission.k8s.io/v1` response according to the mode and the failure policy.
 
@@ -41,7 +41,7 @@ impl Endpoint {
     }
 }
 
-/// A request body that is not an `admission.k8s.io/v1` AdmissionReview with a request.
+/// A request body that is not an `admission.k8s.io/v1` `AdmissionReview` with a request.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct BadReview(pub String);
@@ -94,7 +94,8 @@ pub fn parse(body: &[u8]) -> Result<AdmissionRequest<DynamicObject>, BadReview> 
 /// Review one request with a loaded state, judging at `now_unix`.
 #[must_use]
 pub fn review(state: &State, endpoint: Endpoint, request: &AdmissionRequest<DynamicObject>, now_unix: i64) -> Verdict {
-    let mut verdict = Verdict { uid: request.uid.clone(), allowed: true, dry_run: request.dry_run, ..Verdict::default() };
+    let mut verdict =
+        Verdict { uid: request.uid.clone(), allowed: true, dry_run: request.dry_run, ..Verdict::default() };
     let mut response = AdmissionResponse::from(request);
     let evaluated = matches!(request.operation, Operation::Create | Operation::Update)
         && request.sub_resource.is_none()
@@ -140,7 +141,12 @@ pub fn proposed_patch(_request: &AdmissionRequest<DynamicObject>) -> Option<json
     None
 }
 
-fn evaluate(set: &palisade_engine::policy_set::PolicySet, uid: &str, object: &DynamicObject, options: &CheckOptions) -> Outcome {
+fn evaluate(
+    set: &palisade_engine::policy_set::PolicySet,
+    uid: &str,
+    object: &DynamicObject,
+    options: &CheckOptions,
+) -> Outcome {
     match serde_json::to_string(object) {
         Ok(json) => check::check_text(set, &Arc::from(format!("request {uid}")), &json, options),
         Err(e) => Outcome {
@@ -201,13 +207,17 @@ fn judge(
         errors.push(e.message.clone());
         verdict.policy_errors.push((policy, e.message));
     }
-    outcome.findings.sort_by(|a, b| (&a.path, &a.policy, &a.rule, &a.message).cmp(&(&b.path, &b.policy, &b.rule, &b.message)));
+    outcome
+        .findings
+        .sort_by(|a, b| (&a.path, &a.policy, &a.rule, &a.message).cmp(&(&b.path, &b.policy, &b.rule, &b.message)));
     let mut blocking = Vec::new();
     for f in &outcome.findings {
         let old = existing.is_some_and(|set| set.contains(&key(f)));
         match profile.mode {
             Mode::Enforce if f.severity >= profile.fail_on && !old => blocking.push(f.clone()),
-            Mode::Enforce | Mode::Warn if old => warnings.push(format!("{} (already present before this update)", describe(f))),
+            Mode::Enforce | Mode::Warn if old => {
+                warnings.push(format!("{} (already present before this update)", describe(f)));
+            }
             Mode::Enforce | Mode::Warn => warnings.push(describe(f)),
             Mode::Audit => {}
         }
@@ -248,7 +258,7 @@ fn judge(
     response
 }
 
-/// The response as an `admission.k8s.io/v1` AdmissionReview; a patch is a base64 string, as the
+/// The response as an `admission.k8s.io/v1` `AdmissionReview`; a patch is a base64 string, as the
 /// API server's `[]byte` field expects.
 #[must_use]
 pub fn render(response: AdmissionResponse) -> Vec<u8> {
@@ -265,7 +275,6 @@ pub fn render(response: AdmissionResponse) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
-    #![expect(clippy::unwrap_used, reason = "tests")]
     use super::*;
 
     const REVIEW: &str = r#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u1","kind":{"group":"","version":"v1","kind":"Pod"},"resource":{"group":"","version":"v1","resource":"pods"},"name":"p","namespace":"ns","operation":"CREATE","userInfo":{"username":"me"},"object":{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"ns"},"spec":{"containers":[{"name":"c","image":"nginx:1.27"}]}},"oldObject":null,"dryRun":false}}"#;

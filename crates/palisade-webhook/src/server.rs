@@ -98,8 +98,9 @@ impl Server {
             .map_err(|e| ServeError::Internal(format!("loading task failed: {e}")))??;
         let certs = CertStore::load(&options.tls_cert, &options.tls_key)?;
         let acceptor = TlsAcceptor::from(certs.server_config()?);
-        let listener =
-            TcpListener::bind(options.listen).await.map_err(|source| ServeError::Bind { addr: options.listen, source })?;
+        let listener = TcpListener::bind(options.listen)
+            .await
+            .map_err(|source| ServeError::Bind { addr: options.listen, source })?;
         let shared = Arc::new(Shared {
             live: RwLock::new(Arc::new(live(state))),
             metrics: Metrics::default(),
@@ -132,8 +133,8 @@ impl Server {
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send) -> Result<(), ServeError> {
         let Server { listener, shared, acceptor } = self;
         let router = router(shared.clone());
-        let mut hangups = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
-            .map_err(ServeError::Signals)?;
+        let mut hangups =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).map_err(ServeError::Signals)?;
         let reloader = {
             let shared = shared.clone();
             tokio::spawn(async move { watch(shared, &mut hangups).await })
@@ -204,10 +205,7 @@ async fn readyz(AxumState(shared): AxumState<Arc<Shared>>) -> Response {
 }
 
 async fn metrics(AxumState(shared): AxumState<Arc<Shared>>) -> Response {
-    (
-        [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
-        shared.metrics.render(),
-    )
+    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], shared.metrics.render())
         .into_response()
 }
 
@@ -219,7 +217,7 @@ async fn mutate(AxumState(shared): AxumState<Arc<Shared>>, headers: HeaderMap, b
     handle(&shared, Endpoint::Mutate, &headers, body).await
 }
 
-fn plain(status: StatusCode, message: String) -> Response {
+fn plain(status: StatusCode, message: &str) -> Response {
     (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], format!("{message}\n")).into_response()
 }
 
@@ -228,13 +226,14 @@ async fn handle(shared: &Arc<Shared>, endpoint: Endpoint, headers: &HeaderMap, b
     let reject = |status: StatusCode, message: String| {
         tracing::warn!(endpoint = endpoint.as_str(), status = status.as_u16(), error = %message, "request rejected");
         shared.metrics.request(endpoint.as_str(), "invalid", started.elapsed().as_secs_f64());
-        plain(status, message)
+        plain(status, &message)
     };
     let Some(live) = shared.live() else {
         return reject(StatusCode::INTERNAL_SERVER_ERROR, "state unavailable".into());
     };
     let limit = live.state.config.limits.max_request_bytes;
-    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    let declared =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
         return reject(StatusCode::PAYLOAD_TOO_LARGE, format!("request body larger than the limit of {limit} bytes"));
     }
@@ -332,17 +331,14 @@ async fn watch(shared: Arc<Shared>, hangups: &mut tokio::signal::unix::Signal) {
 }
 
 /// Size and modification time of every watched file (symlinks followed, as Kubernetes swaps
-/// mounted ConfigMaps and Secrets through a symlink).
+/// mounted `ConfigMaps` and Secrets through a symlink).
 fn fingerprint(shared: &Shared) -> Vec<Option<(u64, SystemTime)>> {
     let mut files = vec![shared.options.config.clone()];
     files.extend(shared.certs.files().iter().map(|p| p.to_path_buf()));
     if let Some(live) = shared.live() {
         files.extend(live.state.config.policy_files());
     }
-    files
-        .iter()
-        .map(|f| std::fs::metadata(f).ok().map(|m| (m.len(), m.modified().unwrap_or(UNIX_EPOCH))))
-        .collect()
+    files.iter().map(|f| std::fs::metadata(f).ok().map(|m| (m.len(), m.modified().unwrap_or(UNIX_EPOCH)))).collect()
 }
 
 /// Reload configuration, policies and certificate. A part that fails keeps serving its old

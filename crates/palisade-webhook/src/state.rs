@@ -49,7 +49,8 @@ impl State {
         let mut loaded: BTreeMap<String, Policy> = BTreeMap::new();
         let mut sets = Vec::new();
         for profile in &config.profiles {
-            let wrap = |source| ConfigError::Policies { path: path.to_path_buf(), profile: profile.name.clone(), source };
+            let wrap =
+                |source| ConfigError::Policies { path: path.to_path_buf(), profile: profile.name.clone(), source };
             let sources: Vec<PolicySource> = if profile.policies.is_empty() {
                 policy_set::default_sources()
             } else {

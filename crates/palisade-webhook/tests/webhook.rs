@@ -1,8 +1,8 @@
 //! End to end over real HTTPS: a server on 127.0.0.1 with a certificate made at test time, the
-//! built-in policies and the hostile fixture component, and AdmissionReview bodies shaped like the
+//! built-in policies and the hostile fixture component, and `AdmissionReview` bodies shaped like the
 //! ones the Kubernetes API server sends (`tests/fixtures/`).
 
-#![expect(clippy::unwrap_used, clippy::expect_used, reason = "test set-up: a panic is a test failure")]
+#![expect(clippy::unwrap_used, reason = "test set-up: a panic is a test failure")]
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -237,7 +237,10 @@ async fn allow_deny_warn_audit_and_mutate() {
 
     // audit: allowed silently, recorded in metrics; a dry run is not recorded.
     let (status, body) = h.post("/validate", in_namespace("deployment-privileged-create.json", "legacy")).await;
-    assert_eq!((status, response(&body)["response"]["allowed"].clone(), response(&body)["response"].get("warnings").cloned()), (200, json!(true), None));
+    assert_eq!(
+        (status, response(&body)["response"]["allowed"].clone(), response(&body)["response"].get("warnings").cloned()),
+        (200, json!(true), None)
+    );
     let mut dry = fixture("deployment-privileged-create.json");
     dry["request"]["namespace"] = json!("legacy");
     dry["request"]["dryRun"] = json!(true);
@@ -246,11 +249,17 @@ async fn allow_deny_warn_audit_and_mutate() {
 
     // Namespaces no profile selects are allowed without evaluation.
     let (_, body) = h.post("/validate", in_namespace("deployment-privileged-create.json", "kube-system")).await;
-    assert_eq!(response(&body)["response"], json!({"uid": "8f2c6d1a-9b7e-4c3d-a1f0-5e6d7c8b9a01", "allowed": true, "status": {}}));
+    assert_eq!(
+        response(&body)["response"],
+        json!({"uid": "8f2c6d1a-9b7e-4c3d-a1f0-5e6d7c8b9a01", "allowed": true, "status": {}})
+    );
 
     // DELETE: nothing is evaluated.
     let (_, body) = h.post("/validate", in_namespace("deployment-delete.json", "shop")).await;
-    assert_eq!(response(&body)["response"], json!({"uid": "3c5e7a9b-1d3f-4a5c-9e7b-0d2f4a6c8e25", "allowed": true, "status": {}}));
+    assert_eq!(
+        response(&body)["response"],
+        json!({"uid": "3c5e7a9b-1d3f-4a5c-9e7b-0d2f4a6c8e25", "allowed": true, "status": {}})
+    );
 
     // UPDATE: strict by default; with allowExistingViolations, what the old object had already
     // is a warning, not a deny.
@@ -261,7 +270,9 @@ async fn allow_deny_warn_audit_and_mutate() {
     assert_eq!(r["response"]["allowed"], json!(true));
     assert_eq!(
         r["response"]["warnings"][1],
-        json!("hardening/privileged-container (critical) at /spec/template/spec/containers/0/securityContext/privileged: container \"web\" sets securityContext.privileged: true (already present before this update)")
+        json!(
+            "hardening/privileged-container (critical) at /spec/template/spec/containers/0/securityContext/privileged: container \"web\" sets securityContext.privileged: true (already present before this update)"
+        )
     );
 
     // /mutate: no policy proposes a patch yet, so allowed without patch or patchType.
@@ -277,7 +288,11 @@ async fn allow_deny_warn_audit_and_mutate() {
     assert_eq!(status, 200);
     let lines: Vec<&str> = metrics
         .lines()
-        .filter(|l| l.starts_with("palisade_webhook_denies_total") || l.starts_with("palisade_webhook_audit_findings_total") || l.starts_with("palisade_webhook_requests_total"))
+        .filter(|l| {
+            l.starts_with("palisade_webhook_denies_total")
+                || l.starts_with("palisade_webhook_audit_findings_total")
+                || l.starts_with("palisade_webhook_requests_total")
+        })
         .collect();
     let mut lines: Vec<String> = lines.into_iter().map(String::from).collect();
     lines.sort();
@@ -312,10 +327,14 @@ async fn bad_requests_are_rejected_with_a_reason() {
     let (status, body) = h.post("/validate", serde_json::to_vec(&old).unwrap()).await;
     assert_eq!(
         (status, body.as_str()),
-        (400, "unsupported review `admission.k8s.io/v1beta1 AdmissionReview`: only admission.k8s.io/v1 AdmissionReview is served\n")
+        (
+            400,
+            "unsupported review `admission.k8s.io/v1beta1 AdmissionReview`: only admission.k8s.io/v1 AdmissionReview is served\n"
+        )
     );
 
-    let (status, body) = h.post("/validate", br#"{"kind":"AdmissionReview","apiVersion":"admission.k8s.io/v1"}"#.to_vec()).await;
+    let (status, body) =
+        h.post("/validate", br#"{"kind":"AdmissionReview","apiVersion":"admission.k8s.io/v1"}"#.to_vec()).await;
     assert_eq!((status, body.as_str()), (400, "AdmissionReview without a request\n"));
 
     // Over the 64 KiB limit of the configuration.
@@ -376,7 +395,13 @@ async fn concurrent_requests_each_get_their_own_answer() {
                 review["request"]["uid"] = json!(uid);
                 let (status, body) = client.request("POST", "/validate", serde_json::to_vec(&review).unwrap()).await;
                 let r = response(&body);
-                answers.push((status, r["response"]["uid"].clone(), r["response"]["allowed"].clone(), json!(uid), json!(!privileged)));
+                answers.push((
+                    status,
+                    r["response"]["uid"].clone(),
+                    r["response"]["allowed"].clone(),
+                    json!(uid),
+                    json!(!privileged),
+                ));
             }
             answers
         }));
@@ -443,7 +468,9 @@ async fn shutdown_lets_a_request_in_flight_finish() {
     let h = start(&config()).await;
     let mut client = h.connect().await;
     // The looping policy holds this request for its 1 s deadline while the server is told to stop.
-    let slow = tokio::spawn(async move { client.request("POST", "/validate", in_namespace("deployment-create.json", "hostile-a")).await });
+    let slow = tokio::spawn(async move {
+        client.request("POST", "/validate", in_namespace("deployment-create.json", "hostile-a")).await
+    });
     tokio::time::sleep(Duration::from_millis(200)).await;
     let addr = h.addr;
     h.stop().await;

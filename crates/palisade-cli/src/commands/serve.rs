@@ -8,7 +8,7 @@ use anyhow::Context;
 use clap::Args;
 use palisade_webhook::{ServeOptions, Server};
 
-/// Serve `admission.k8s.io/v1` AdmissionReview on `/validate` and `/mutate` over HTTPS.
+/// Serve `admission.k8s.io/v1` `AdmissionReview` on `/validate` and `/mutate` over HTTPS.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Webhook configuration (YAML): profiles, policies, settings, modes, limits.
@@ -44,7 +44,8 @@ impl ServeArgs {
             watch_interval: (self.watch_interval > 0).then(|| Duration::from_secs(self.watch_interval)),
             shutdown_grace: Duration::from_secs(self.shutdown_grace),
         };
-        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
+        let runtime =
+            tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
         runtime.block_on(async move {
             let server = Server::bind(options).await?;
             let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())

@@ -77,12 +77,38 @@ fn webhook_chart_passes_its_own_policies_and_restricted_pss() {
         (
             vec![],
             8,
-            vec!["ConfigMap", "Deployment", "NetworkPolicy", "PodDisruptionBudget", "Secret", "Service", "ServiceAccount", "ValidatingWebhookConfiguration"],
+            vec![
+                "ConfigMap",
+                "Deployment",
+                "NetworkPolicy",
+                "PodDisruptionBudget",
+                "Secret",
+                "Service",
+                "ServiceAccount",
+                "ValidatingWebhookConfiguration",
+            ],
         ),
         (
-            vec!["--set", "mutating.enabled=true", "--set", "tls.mode=certManager", "--set", "tls.certManagerIssuer.name=ca"],
+            vec![
+                "--set",
+                "mutating.enabled=true",
+                "--set",
+                "tls.mode=certManager",
+                "--set",
+                "tls.certManagerIssuer.name=ca",
+            ],
             9,
-            vec!["Certificate", "ConfigMap", "Deployment", "MutatingWebhookConfiguration", "NetworkPolicy", "PodDisruptionBudget", "Service", "ServiceAccount", "ValidatingWebhookConfiguration"],
+            vec![
+                "Certificate",
+                "ConfigMap",
+                "Deployment",
+                "MutatingWebhookConfiguration",
+                "NetworkPolicy",
+                "PodDisruptionBudget",
+                "Service",
+                "ServiceAccount",
+                "ValidatingWebhookConfiguration",
+            ],
         ),
     ] {
         let mut args = vec!["template", "palisade", chart, "--namespace", "palisade-system"];
@@ -117,7 +143,8 @@ fn helm4_post_renderer_plugin_fails_on_findings_and_passes_clean_manifests() {
     let out = helm(home.path(), &["plugin", "install", plugin.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "helm plugin install: {}", text(&out.stderr));
     let out = helm(home.path(), &["plugin", "list"]);
-    let listed: Vec<String> = text(&out.stdout).lines().skip(1).map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" ")).collect();
+    let listed: Vec<String> =
+        text(&out.stdout).lines().skip(1).map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" ")).collect();
     assert_eq!(listed, ["palisade 0.1.0 postrenderer/v1"]);
 
     let bad = chart(home.path(), PRIVILEGED_POD);
@@ -150,7 +177,18 @@ fn helm4_post_renderer_plugin_fails_on_findings_and_passes_clean_manifests() {
     // post-renderer returns, so the objects are compared).
     let clean = chart(home.path(), &PRIVILEGED_POD.replace("privileged: true", "privileged: false"));
     let plain = helm(home.path(), &["template", "rel", clean.to_str().unwrap()]);
-    let post = helm(home.path(), &["template", "rel", clean.to_str().unwrap(), "--post-renderer", "palisade", "--post-renderer-args", "--fail-on=critical"]);
+    let post = helm(
+        home.path(),
+        &[
+            "template",
+            "rel",
+            clean.to_str().unwrap(),
+            "--post-renderer",
+            "palisade",
+            "--post-renderer-args",
+            "--fail-on=critical",
+        ],
+    );
     assert_eq!(post.status.code(), Some(0), "{}", text(&post.stderr));
     assert_eq!(documents(&text(&post.stdout)), documents(&text(&plain.stdout)));
     assert_eq!(documents(&text(&plain.stdout)).len(), 1);
