@@ -32,6 +32,8 @@ enum Command {
     Verify(commands::verify::VerifyArgs),
     /// Serve the browser playground (built in crates/playground) on 127.0.0.1.
     Playground(commands::playground::PlaygroundArgs),
+    /// Run the admission webhook (HTTPS, `AdmissionReview` v1).
+    Serve(commands::serve::ServeArgs),
 }
 
 /// Exit code for usage, input and evaluation errors.
@@ -40,7 +42,6 @@ pub const EXIT_ERROR: u8 = 2;
 /// Run the command line; never panics on user input.
 #[must_use]
 pub fn run() -> ExitCode {
-    init_logging();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -49,11 +50,13 @@ pub fn run() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    init_logging(matches!(cli.command, Command::Serve(_)));
     let result = match cli.command {
         Command::Check(args) => args.execute(),
         Command::Policies(args) => args.execute(),
         Command::Verify(args) => args.execute(),
         Command::Playground(args) => args.execute(),
+        Command::Serve(args) => args.execute(),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -64,8 +67,12 @@ pub fn run() -> ExitCode {
     }
 }
 
-fn init_logging() {
+/// Logs on stderr, filtered by `PALISADE_LOG`: off by default for the CLI; JSON lines at `info`
+/// for the webhook.
+fn init_logging(server: bool) {
+    let default = if server { "info" } else { "off" };
     let filter = tracing_subscriber::EnvFilter::try_from_env("PALISADE_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("off"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = if server { builder.json().flatten_event(true).try_init() } else { builder.try_init() };
 }

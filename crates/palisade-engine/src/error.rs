@@ -86,3 +86,52 @@ pub enum EvalError {
         reason: String,
     },
 }
+
+/// A policy set could not be assembled: a policy not found, unreadable, given twice, or settings
+/// that do not fit it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SetError {
+    /// No built-in policy has this name.
+    #[error("unknown policy `{name}` (built-in: {known}; or give a path to a .wasm component)")]
+    UnknownPolicy {
+        /// The name asked for.
+        name: String,
+        /// The built-in names, comma-separated.
+        known: String,
+    },
+    /// A policy file could not be read.
+    #[error("reading policy {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Loading or checking a policy failed.
+    #[error(transparent)]
+    Load(#[from] EngineError),
+    /// The same policy appears twice.
+    #[error("policy `{name}` is given twice")]
+    Duplicate {
+        /// Policy name.
+        name: String,
+    },
+    /// Settings name a policy that is not part of the set.
+    #[error("settings given for policy `{name}`, which is not loaded")]
+    NotLoaded {
+        /// Policy name.
+        name: String,
+    },
+    /// The host-owned part of the settings (`rules`) is wrong.
+    #[error(transparent)]
+    Rules(#[from] palisade_core::rules::RulesError),
+    /// An include/exclude pattern is not a glob.
+    #[error("invalid rule pattern `{pattern}`: {reason}")]
+    RulePattern {
+        /// The pattern.
+        pattern: String,
+        /// Why.
+        reason: String,
+    },
+}

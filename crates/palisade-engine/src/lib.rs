@@ -6,16 +6,22 @@
 //! fresh `Store` with a memory limit and an epoch deadline, so no evaluation sees another's state
 //! and a hostile guest ends in an error, never a hang). [`Policy::evaluate_with_evidence`] also
 //! hands the guest [`Evidence`] the host fetched (chart and provenance bytes, keyrings).
+//!
+//! [`policy_set::PolicySet`] is a configured set (components, settings checked against their
+//! schemas, rule selection); [`check::check_text`] evaluates one input with it. Both are shared
+//! by `palisade check` and the admission webhook.
 
 mod bindings;
+pub mod check;
 mod error;
 mod evidence;
 mod info;
 mod policy;
+pub mod policy_set;
 mod sandbox;
 mod settings;
 
-pub use error::{EngineError, EvalError};
+pub use error::{EngineError, EvalError, SetError};
 pub use evidence::Evidence;
 pub use info::PolicyInfo;
 pub use policy::{Policy, RawFinding};

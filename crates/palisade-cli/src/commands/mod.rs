@@ -3,4 +3,5 @@
 pub mod check;
 pub mod playground;
 pub mod policies;
+pub mod serve;
 pub mod verify;

@@ -1,0 +1,55 @@
+//! The *prepare* step of one input: evaluate its objects with every policy of a set (an input —
+//! one `helm template` release, one admission request — is the unit cross-resource rules see).
+//! Locating findings, skip annotations and merging are `palisade_core::check`, which the browser
+//! playground shares. Used by `palisade check` and the admission webhook.
+
+use std::sync::Arc;
+
+pub use palisade_core::check::Outcome;
+use palisade_core::check::{RawFinding, SkipOptions};
+use palisade_core::InputLimits;
+use palisade_core::skips::SkipMode;
+
+use crate::policy_set::PolicySet;
+
+/// How a check runs, beyond the policies.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CheckOptions {
+    /// Input limits.
+    pub limits: InputLimits,
+    /// Which skip annotations are honoured.
+    pub skips: SkipMode,
+    /// The time policies and skip expiries are judged at (Unix seconds).
+    pub now_unix: i64,
+}
+
+/// Parse one manifest text (YAML or JSON) and evaluate its objects.
+#[must_use]
+pub fn check_text(set: &PolicySet, name: &Arc<str>, text: &str, options: &CheckOptions) -> Outcome {
+    let parsed = palisade_core::manifest::parse(name, text, &options.limits);
+    let (mut out, resources) = Outcome::start(parsed);
+    if resources.is_empty() {
+        return out;
+    }
+    let json: Vec<String> = resources.iter().map(|r| r.json.clone()).collect();
+    let skips = SkipOptions { mode: options.skips, now_unix: options.now_unix };
+    let now = u64::try_from(options.now_unix).unwrap_or(0);
+    for configured in &set.policies {
+        if configured.rules.is_empty() {
+            continue;
+        }
+        let policy = configured.policy.name();
+        match configured.policy.evaluate_with_evidence(&json, &[], &configured.settings, now, &configured.enabled) {
+            Ok(raw) => {
+                for f in raw {
+                    let Some(&severity) = configured.rules.get(&f.rule) else { continue };
+                    let standards = configured.policy.info().rule(&f.rule).map_or(&[][..], |r| r.standards.as_slice());
+                    let f = RawFinding { rule: f.rule, resource: f.resource, path: f.path, message: f.message };
+                    out.add_finding(&resources[f.resource], policy, severity, standards, f, skips);
+                }
+            }
+            Err(e) => out.add_policy_error(name, policy, e.to_string()),
+        }
+    }
+    out
+}
