@@ -8,6 +8,7 @@ use palisade_core::skips::{self, SkipDecision, SkipMode, Skipped};
 use palisade_core::{ErrorEntry, Finding, InputError, InputLimits, InputWarning, Report, Resource};
 use rayon::prelude::*;
 
+use crate::fetch::{EvidenceSource, NoFetch};
 use crate::inputs::{self, Source};
 use crate::policy_set::PolicySet;
 
@@ -36,9 +37,23 @@ fn input_error(e: InputError) -> ErrorEntry {
     ErrorEntry { file: Some(e.file.to_string()), line: Some(e.line), policy: None, message: e.message }
 }
 
-/// Check every source; `earlier` are errors found while collecting inputs.
+/// Check every source; `earlier` are errors found while collecting inputs. Evidence a policy
+/// requests is an error here (see [`check_with_evidence`]).
 #[must_use]
 pub fn check(set: &PolicySet, sources: &[Source], earlier: Vec<InputError>, options: &CheckOptions) -> Report {
+    check_with_evidence(set, sources, earlier, options, &NoFetch)
+}
+
+/// Check every source; evidence a policy requests for an input (`requests()`) comes from
+/// `evidence`, and a failure to get it is an error of that policy on that input.
+#[must_use]
+pub fn check_with_evidence(
+    set: &PolicySet,
+    sources: &[Source],
+    earlier: Vec<InputError>,
+    options: &CheckOptions,
+    evidence: &dyn EvidenceSource,
+) -> Report {
     let limits = &options.limits;
     let outcomes: Vec<Outcome> = sources
         .par_iter()
@@ -46,7 +61,7 @@ pub fn check(set: &PolicySet, sources: &[Source], earlier: Vec<InputError>, opti
             let name = source.name();
             match inputs::read(source, limits).and_then(|bytes| palisade_core::manifest::decode(&name, &bytes, limits))
             {
-                Ok(text) => check_text(set, &name, &text, options),
+                Ok(text) => check_text(set, &name, &text, options, evidence),
                 Err(e) => Outcome { errors: vec![input_error(e)], ..Outcome::default() },
             }
         })
@@ -63,7 +78,13 @@ pub fn check(set: &PolicySet, sources: &[Source], earlier: Vec<InputError>, opti
 }
 
 /// Check one manifest text.
-fn check_text(set: &PolicySet, name: &Arc<str>, text: &str, options: &CheckOptions) -> Outcome {
+fn check_text(
+    set: &PolicySet,
+    name: &Arc<str>,
+    text: &str,
+    options: &CheckOptions,
+    evidence: &dyn EvidenceSource,
+) -> Outcome {
     let parsed = palisade_core::manifest::parse(name, text, &options.limits);
     let mut out = Outcome {
         resources: parsed.resources.len(),
@@ -80,7 +101,26 @@ fn check_text(set: &PolicySet, name: &Arc<str>, text: &str, options: &CheckOptio
             continue;
         }
         let now = u64::try_from(options.now_unix).unwrap_or(0);
-        match configured.policy.evaluate_with_evidence(&json, &[], &configured.settings, now, &configured.enabled) {
+        let policy_error = |message: String| ErrorEntry {
+            file: Some(name.to_string()),
+            line: None,
+            policy: Some(configured.policy.name().into()),
+            message,
+        };
+        let fetched = configured
+            .policy
+            .requests(&json, &configured.settings)
+            .map_err(|e| e.to_string())
+            .and_then(|requests| evidence.fetch_all(&requests));
+        let fetched = match fetched {
+            Ok(fetched) => fetched,
+            Err(message) => {
+                out.errors.push(policy_error(message));
+                continue;
+            }
+        };
+        match configured.policy.evaluate_with_evidence(&json, &fetched, &configured.settings, now, &configured.enabled)
+        {
             Ok(raw) => {
                 for f in raw {
                     let Some(&severity) = configured.rules.get(&f.rule) else { continue };
@@ -112,12 +152,7 @@ fn check_text(set: &PolicySet, name: &Arc<str>, text: &str, options: &CheckOptio
                     }
                 }
             }
-            Err(e) => out.errors.push(ErrorEntry {
-                file: Some(name.to_string()),
-                line: None,
-                policy: Some(configured.policy.name().into()),
-                message: e.to_string(),
-            }),
+            Err(e) => out.errors.push(policy_error(e.to_string())),
         }
     }
     out

@@ -23,7 +23,8 @@ impl Cache {
     #[must_use]
     pub fn default_dir() -> Option<PathBuf> {
         let xdg = std::env::var_os("XDG_CACHE_HOME").filter(|v| !v.is_empty()).map(PathBuf::from);
-        let base = xdg.or_else(|| std::env::var_os("HOME").filter(|v| !v.is_empty()).map(|h| Path::new(&h).join(".cache")))?;
+        let base =
+            xdg.or_else(|| std::env::var_os("HOME").filter(|v| !v.is_empty()).map(|h| Path::new(&h).join(".cache")))?;
         Some(base.join("palisade"))
     }
 
@@ -61,7 +62,11 @@ impl Cache {
         let write = || -> std::io::Result<()> {
             let dir = path.parent().unwrap_or(&self.root);
             std::fs::create_dir_all(dir)?;
-            let tmp = dir.join(format!(".{}.{}.tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("blob"), std::process::id()));
+            let tmp = dir.join(format!(
+                ".{}.{}.tmp",
+                path.file_name().and_then(|n| n.to_str()).unwrap_or("blob"),
+                std::process::id()
+            ));
             std::fs::write(&tmp, bytes)?;
             std::fs::rename(&tmp, &path)
         };

@@ -28,10 +28,7 @@ pub fn sha256_hex(digest: &str) -> Option<&str> {
 mod tests {
     #[test]
     fn sha256_of_empty_input() {
-        assert_eq!(
-            super::sha256(b""),
-            "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-        );
+        assert_eq!(super::sha256(b""), "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     }
 
     #[test]

@@ -28,7 +28,9 @@ pub enum FetchError {
         subject: String,
     },
     /// Plain HTTP was refused: only loopback hosts, or any host with the explicit opt-in.
-    #[error("refusing plain HTTP to `{host}` for `{subject}` (only loopback hosts, unless plain HTTP is allowed explicitly)")]
+    #[error(
+        "refusing plain HTTP to `{host}` for `{subject}` (only loopback hosts, unless plain HTTP is allowed explicitly)"
+    )]
     PlainHttp {
         /// The subject.
         subject: String,

@@ -44,7 +44,13 @@ impl Http {
     }
 
     /// GET `url` as evidence of `kind`. A 404 is `None` when `optional`, an error otherwise.
-    pub async fn file(&self, ctx: &Ctx<'_>, url: Url, kind: &str, optional: bool) -> Result<Option<Evidence>, FetchError> {
+    pub async fn file(
+        &self,
+        ctx: &Ctx<'_>,
+        url: Url,
+        kind: &str,
+        optional: bool,
+    ) -> Result<Option<Evidence>, FetchError> {
         let what = if kind == crate::kinds::HELM_PROVENANCE { format!("provenance {url}") } else { url.to_string() };
         if !allowed(&url, ctx.config.plain_http) {
             return Err(FetchError::PlainHttp {

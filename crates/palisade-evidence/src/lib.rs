@@ -81,7 +81,7 @@ impl Default for FetchConfig {
             plain_http: false,
             offline: false,
             max_blob_bytes: 64 << 20,
-            timeout: Duration::from_secs(60),
+            timeout: Duration::from_mins(1),
             credentials: Credentials::default(),
         }
     }
@@ -137,24 +137,29 @@ impl Fetcher {
         if self.config.offline {
             return Err(FetchError::Offline { subject: request.subject.clone() });
         }
-        let _span = tracing::debug_span!("palisade_evidence.fetch", subject = %request.subject, kind = %request.kind)
-            .entered();
+        let _span =
+            tracing::debug_span!("palisade_evidence.fetch", subject = %request.subject, kind = %request.kind).entered();
         let ctx = Ctx { subject: &request.subject, config: &self.config, cache: self.cache.as_ref() };
         let unsupported =
             || FetchError::UnsupportedKind { subject: request.subject.clone(), kind: request.kind.clone() };
         match (&subject, request.kind.as_str()) {
             (Subject::Oci(r), kinds::OCI_SIGNATURES) => self.runtime.block_on(self.oci.signatures(&ctx, r)),
-            (Subject::Oci(r), kinds::HELM_CHART) => self.runtime.block_on(self.oci.chart(&ctx, r, oci::ChartPart::Chart)),
+            (Subject::Oci(r), kinds::HELM_CHART) => {
+                self.runtime.block_on(self.oci.chart(&ctx, r, oci::ChartPart::Chart))
+            }
             (Subject::Oci(r), kinds::HELM_PROVENANCE) => {
                 self.runtime.block_on(self.oci.chart(&ctx, r, oci::ChartPart::Provenance))
             }
-            (Subject::Url(u), kinds::HELM_CHART) => {
-                self.runtime.block_on(self.http.file(&ctx, u.clone(), kinds::HELM_CHART, false)).map(|e| e.into_iter().collect())
-            }
+            (Subject::Url(u), kinds::HELM_CHART) => self
+                .runtime
+                .block_on(self.http.file(&ctx, u.clone(), kinds::HELM_CHART, false))
+                .map(|e| e.into_iter().collect()),
             (Subject::Url(u), kinds::HELM_PROVENANCE) => {
                 let mut prov = u.clone();
                 prov.set_path(&format!("{}.prov", u.path()));
-                self.runtime.block_on(self.http.file(&ctx, prov, kinds::HELM_PROVENANCE, true)).map(|e| e.into_iter().collect())
+                self.runtime
+                    .block_on(self.http.file(&ctx, prov, kinds::HELM_PROVENANCE, true))
+                    .map(|e| e.into_iter().collect())
             }
             _ => Err(unsupported()),
         }
@@ -182,7 +187,11 @@ pub(crate) struct Ctx<'a> {
 
 impl Ctx<'_> {
     pub fn remote(&self, what: impl Into<String>, reason: impl std::fmt::Display) -> FetchError {
-        FetchError::Remote { subject: self.subject.to_string(), what: what.into(), reason: one_line(&reason.to_string()) }
+        FetchError::Remote {
+            subject: self.subject.to_string(),
+            what: what.into(),
+            reason: one_line(&reason.to_string()),
+        }
     }
 
     pub fn malformed(&self, what: impl Into<String>, reason: impl std::fmt::Display) -> FetchError {
@@ -194,7 +203,11 @@ impl Ctx<'_> {
     }
 
     pub fn timeout(&self, what: impl Into<String>) -> FetchError {
-        FetchError::Timeout { subject: self.subject.to_string(), what: what.into(), seconds: self.config.timeout.as_secs() }
+        FetchError::Timeout {
+            subject: self.subject.to_string(),
+            what: what.into(),
+            seconds: self.config.timeout.as_secs(),
+        }
     }
 
     pub fn mismatch(&self, what: impl Into<String>, expected: &str, actual: &str) -> FetchError {

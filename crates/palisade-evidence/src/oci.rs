@@ -192,7 +192,12 @@ impl Registries {
         if size > limit {
             return Err(ctx.too_large(what, limit));
         }
-        let desc = OciDescriptor { media_type: d.media_type.clone(), digest: d.digest.clone(), size: d.size, ..OciDescriptor::default() };
+        let desc = OciDescriptor {
+            media_type: d.media_type.clone(),
+            digest: d.digest.clone(),
+            size: d.size,
+            ..OciDescriptor::default()
+        };
         let client = self.client(repo.registry());
         let read = async {
             let mut stream = client.pull_blob_stream(repo, &desc).await.map_err(|e| ctx.remote(&what, describe(&e)))?;
@@ -222,10 +227,8 @@ impl Registries {
 
     /// `oci-signatures`: the manifest, then legacy cosign signatures, then Sigstore bundles.
     pub async fn signatures(&self, ctx: &Ctx<'_>, reference: &Reference) -> Result<Vec<Evidence>, FetchError> {
-        let (bytes, manifest_digest) = self
-            .manifest(ctx, reference, false)
-            .await?
-            .ok_or_else(|| ctx.remote("manifest", "not found"))?;
+        let (bytes, manifest_digest) =
+            self.manifest(ctx, reference, false).await?.ok_or_else(|| ctx.remote("manifest", "not found"))?;
         let manifest = Manifest::parse(ctx, "manifest", &bytes)?;
         let repo = |tag: String| Reference::with_tag(reference.registry().into(), reference.repository().into(), tag);
         let hex = digest::sha256_hex(&manifest_digest).unwrap_or_default().to_string();
@@ -303,19 +306,21 @@ impl Registries {
     }
 
     /// `helm-chart` / `helm-provenance` for a chart pushed with `helm push`.
-    pub async fn chart(&self, ctx: &Ctx<'_>, reference: &Reference, part: ChartPart) -> Result<Vec<Evidence>, FetchError> {
-        let (bytes, manifest_digest) = self
-            .manifest(ctx, reference, false)
-            .await?
-            .ok_or_else(|| ctx.remote("manifest", "not found"))?;
+    pub async fn chart(
+        &self,
+        ctx: &Ctx<'_>,
+        reference: &Reference,
+        part: ChartPart,
+    ) -> Result<Vec<Evidence>, FetchError> {
+        let (bytes, manifest_digest) =
+            self.manifest(ctx, reference, false).await?.ok_or_else(|| ctx.remote("manifest", "not found"))?;
         let manifest = Manifest::parse(ctx, "manifest", &bytes)?;
         let config = manifest.config.as_ref().filter(|c| c.media_type == HELM_CONFIG).ok_or_else(|| {
             let found = manifest.config.as_ref().map_or("none", |c| c.media_type.as_str());
             ctx.malformed("manifest", format!("not a Helm chart (config media type {found}, expected {HELM_CONFIG})"))
         })?;
         let chart_config = self.blob(ctx, reference, config).await?;
-        let meta: ChartMeta =
-            serde_json::from_slice(&chart_config).map_err(|e| ctx.malformed("chart config", e))?;
+        let meta: ChartMeta = serde_json::from_slice(&chart_config).map_err(|e| ctx.malformed("chart config", e))?;
         let file_name = format!("{}-{}.tgz", meta.name, meta.version);
         let wanted: &[&str] = match part {
             ChartPart::Chart => &[HELM_CHART_LAYER, HELM_CHART_LAYER_LEGACY],
@@ -359,10 +364,9 @@ fn not_found(e: &OciDistributionError) -> bool {
     match e {
         OciDistributionError::ImageManifestNotFoundError(_) => true,
         OciDistributionError::ServerError { code, .. } => *code == 404,
-        OciDistributionError::RegistryError { envelope, .. } => envelope
-            .errors
-            .iter()
-            .all(|e| matches!(e.code, OciErrorCode::ManifestUnknown | OciErrorCode::NotFound)),
+        OciDistributionError::RegistryError { envelope, .. } => {
+            envelope.errors.iter().all(|e| matches!(e.code, OciErrorCode::ManifestUnknown | OciErrorCode::NotFound))
+        }
         _ => false,
     }
 }

@@ -92,8 +92,14 @@ mod tests {
         let r = parse_reference("ghcr.io/a/b@sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
             .unwrap();
         assert_eq!(r.digest(), Some("sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
-        assert_eq!(parse_reference("nginx:1.27").unwrap_err(), "the registry must be explicit (e.g. ghcr.io/org/app:1.0)");
-        assert_eq!(parse_reference("library/nginx").unwrap_err(), "the registry must be explicit (e.g. ghcr.io/org/app:1.0)");
+        assert_eq!(
+            parse_reference("nginx:1.27").unwrap_err(),
+            "the registry must be explicit (e.g. ghcr.io/org/app:1.0)"
+        );
+        assert_eq!(
+            parse_reference("library/nginx").unwrap_err(),
+            "the registry must be explicit (e.g. ghcr.io/org/app:1.0)"
+        );
         assert!(parse_reference("ghcr.io/a/B:1").is_err());
     }
 

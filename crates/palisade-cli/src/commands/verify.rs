@@ -9,7 +9,7 @@ use palisade_engine::Engine;
 use crate::policy_set::engine_config;
 use crate::verify::{self, ChartRequest, Verdict};
 
-/// Verify signatures of charts (and, later, blobs and images).
+/// Verify signatures of charts and images.
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
     #[command(subcommand)]
@@ -18,20 +18,25 @@ pub struct VerifyArgs {
 
 #[derive(Debug, Subcommand)]
 enum Target {
-    /// Verify a local Helm chart against its provenance file (`<chart>.tgz.prov`), like `helm verify`.
+    /// Verify a Helm chart against its provenance file, like `helm verify`: a local `.tgz` (with
+    /// `<chart>.tgz.prov` beside it), an `https://` URL (`<url>.prov` is fetched) or an `oci://`
+    /// chart (the provenance layer `helm push` adds).
     Chart(ChartArgs),
+    /// Verify the cosign / Sigstore signatures of a container image in an OCI registry.
+    Image(super::verify_image::ImageArgs),
 }
 
 /// `palisade verify chart`.
 #[derive(Debug, Args)]
 struct ChartArgs {
-    /// The chart archive, `<name>-<version>.tgz`.
-    #[arg(value_name = "CHART.tgz")]
-    chart: PathBuf,
+    /// The chart: a local `<name>-<version>.tgz`, `https://…/<name>-<version>.tgz` or
+    /// `oci://REGISTRY/REPOSITORY:VERSION`.
+    #[arg(value_name = "CHART.tgz|URL|oci://REF")]
+    chart: String,
     /// Public keyring to trust, binary (`gpg --export`) or ASCII-armored; repeatable.
     #[arg(long, value_name = "FILE", required = true)]
     keyring: Vec<PathBuf>,
-    /// Provenance file (default: the chart path with `.prov` appended).
+    /// Provenance file (default: the chart path with `.prov` appended; local charts only).
     #[arg(long, value_name = "FILE")]
     prov: Option<PathBuf>,
     /// Verify as of this time (RFC 3339 or Unix seconds) instead of now.
@@ -40,10 +45,13 @@ struct ChartArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
+    /// Fetching of remote charts.
+    #[command(flatten)]
+    fetch: super::fetch::FetchArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum Format {
+pub(crate) enum Format {
     Text,
     Json,
 }
@@ -53,6 +61,7 @@ impl VerifyArgs {
     pub fn execute(self) -> anyhow::Result<u8> {
         match self.target {
             Target::Chart(args) => args.execute(),
+            Target::Image(args) => args.execute(),
         }
     }
 }
@@ -64,9 +73,19 @@ impl ChartArgs {
         let now_unix = self.now.unwrap_or_else(|| {
             SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
         });
-        let request = ChartRequest { chart: self.chart, provenance: self.prov, keyrings: self.keyring, now_unix };
-        let verdict = verify::verify_chart(&policy, &request)?;
-        let chart = request.chart.display().to_string();
+        let chart = self.chart;
+        let verdict = if crate::verify_remote::is_remote(&chart) {
+            if self.prov.is_some() {
+                anyhow::bail!("--prov applies to local charts only; {chart} brings its own provenance");
+            }
+            let fetch = self.fetch.clone();
+            let remote = crate::fetch::Remote::lazy(fetch.offline, Box::new(move || fetch.config()));
+            crate::verify_remote::verify_chart(&policy, &remote, &chart, &self.keyring, now_unix)?
+        } else {
+            let request =
+                ChartRequest { chart: PathBuf::from(&chart), provenance: self.prov, keyrings: self.keyring, now_unix };
+            verify::verify_chart(&policy, &request)?
+        };
         let text = match (self.format, &verdict) {
             (Format::Text, Verdict::Verified(v)) => v.to_text(),
             (Format::Text, Verdict::NotVerified(reason)) => format!("{chart}: not verified: {reason}\n"),
