@@ -562,6 +562,37 @@ fn verify_image_errors(env: &Env) -> Result<(), Failed> {
     same(run(&reference, &keyless), Err("keyless verification needs --trusted-root FILE".into()))
 }
 
+/// A real key-based cosign signature (ECDSA P-256 over the simple-signing payload, DER, base64,
+/// as `cosign sign --key` writes it without a transparency log) verifies through `verify image`.
+/// Runs once the `supply-chain` component has the `image-signature` rule (the `sig` work);
+/// ignored before.
+fn verify_image_key_signed(env: &Env) -> Result<(), Failed> {
+    use base64::Engine as _;
+    use p256::ecdsa::signature::Signer as _;
+    use p256::pkcs8::EncodePublicKey as _;
+    let p = env.pusher();
+    let image = p.image("apps/keysigned", "1.0", b"layer of keysigned");
+    let key = p256::ecdsa::SigningKey::from_bytes(&[7u8; 32].into()).map_err(|e| e.to_string())?;
+    let payload = format!(
+        r#"{{"critical":{{"identity":{{"docker-reference":"{}/apps/keysigned"}},"image":{{"docker-manifest-digest":"{}"}},"type":"cosign container image signature"}},"optional":null}}"#,
+        env.host(),
+        image.digest
+    )
+    .into_bytes();
+    let signature: p256::ecdsa::Signature = key.sign(&payload);
+    let encoded = base64::engine::general_purpose::STANDARD.encode(signature.to_der().as_bytes());
+    p.cosign_signatures("apps/keysigned", &image, &[(payload, vec![("dev.cosignproject.cosign/signature", encoded)])]);
+    let pem = key.verifying_key().to_public_key_pem(p256::pkcs8::LineEnding::LF).map_err(|e| e.to_string())?;
+    let dir = tempfile::tempdir()?;
+    let key_path = dir.path().join("cosign.pub");
+    std::fs::write(&key_path, pem)?;
+    let signers = Signers { keys: vec![key_path], ..Signers::default() };
+    let reference = format!("{}/apps/keysigned:1.0", env.host());
+    let verdict = verify_remote::verify_image(policy(), &remote(), &reference, &signers, FIXTURE_NOW)
+        .map_err(|e| format!("{e:#}"))?;
+    same(verdict, ImageVerdict::Verified { digest: image.digest, details: vec![] })
+}
+
 // ---- the runner ----
 
 type TrialFn = fn(&Env) -> Result<(), Failed>;
@@ -588,6 +619,7 @@ const TRIALS: &[(&str, bool, bool, TrialFn)] = &[
     ("fetch/offline-refuses-every-fetch", false, false, offline),
     ("verify-image/unsigned-image-is-not-verified", true, false, verify_image_unsigned),
     ("verify-image/input-errors", true, false, verify_image_errors),
+    ("verify-image/key-signed-image-verifies", true, false, verify_image_key_signed),
 ];
 
 fn helm_binary() -> Option<PathBuf> {
@@ -624,7 +656,10 @@ fn main() {
         .iter()
         .map(|&(name, needs_registry, needs_helm, body)| {
             let env = Arc::clone(&env);
-            let ignored = (needs_registry && !has_registry) || (needs_helm && (helm.is_none() || !has_gpg));
+            let needs_image_rules = name == "verify-image/key-signed-image-verifies";
+            let ignored = (needs_registry && !has_registry)
+                || (needs_helm && (helm.is_none() || !has_gpg))
+                || (needs_image_rules && policy().info().rule(verify_remote::IMAGE_SIGNATURE).is_none());
             Trial::test(name, move || body(&env)).with_ignored_flag(ignored)
         })
         .collect();

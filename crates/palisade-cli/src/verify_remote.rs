@@ -141,6 +141,11 @@ impl Signers {
     }
 }
 
+/// The `supply-chain` rule denying an image whose signatures do not satisfy the attestors.
+pub const IMAGE_SIGNATURE: &str = "image-signature";
+/// The `supply-chain` rule reporting the digest a tag resolves to (informational).
+pub const IMAGE_DIGEST: &str = "image-digest";
+
 /// Outcome of `verify image`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ImageVerdict {
@@ -230,7 +235,8 @@ pub fn verify_image(
     }
     evidence.extend(trust);
     let now = u64::try_from(now_unix).context("--now must not be before 1970")?;
-    let findings = policy.evaluate_with_evidence(&resources, &evidence, &settings, now, &[])?;
+    let rules = [IMAGE_SIGNATURE.to_string(), IMAGE_DIGEST.to_string()];
+    let findings = policy.evaluate_with_evidence(&resources, &evidence, &settings, now, &rules)?;
     Ok(verdict(digest, &findings))
 }
 

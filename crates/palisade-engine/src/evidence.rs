@@ -38,4 +38,17 @@ mod tests {
         );
         assert_eq!(policy.evaluate(&[], "{}", 0), Ok(Vec::new()));
     }
+
+    /// `requests()` crosses the boundary too: the built-in policies ask for nothing on a plain
+    /// Pod, so a check over manifests needs no network; a policy's own error is reported.
+    #[test]
+    fn requests_reach_the_guest() {
+        let engine = Engine::new(EngineConfig::default()).unwrap();
+        let pod = r#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"containers":[{"name":"c","image":"ghcr.io/x/y:1"}]}}"#;
+        for name in ["supply-chain", "hardening", "pod-security"] {
+            let builtin = palisade_policies::builtin(name).unwrap();
+            let policy = engine.load(&format!("builtin:{name}"), builtin.wasm).unwrap();
+            assert_eq!(policy.requests(&[pod.to_string()], "{}"), Ok(Vec::new()), "{name}");
+        }
+    }
 }

@@ -133,7 +133,10 @@ mod tests {
             Credentials::parse(br#"{"auths": {"r": {"auth": "bm9jb2xvbg=="}}}"#).unwrap_err(),
             "auths.r.auth is not `user:password`"
         );
-        assert!(Credentials::parse(b"[]").is_err());
+        assert_eq!(
+            Credentials::parse(b"42").unwrap_err(),
+            "invalid type: integer `42`, expected struct ConfigFile at line 1 column 2"
+        );
     }
 
     #[test]
