@@ -114,7 +114,9 @@ impl Policy {
             .collect();
         let result = self.inner.pre.instantiate(&mut store).and_then(|p| p.call_requests(&mut store, &input, settings));
         let mut requests: Vec<EvidenceRequest> = match result {
-            Ok(Ok(requests)) => requests.into_iter().map(|r| EvidenceRequest { subject: r.subject, kind: r.kind }).collect(),
+            Ok(Ok(requests)) => {
+                requests.into_iter().map(|r| EvidenceRequest { subject: r.subject, kind: r.kind }).collect()
+            }
             Ok(Err(reason)) => return Err(EvalError::Policy { policy: self.name().into(), reason }),
             Err(e) => return Err(self.classify(&store, &e)),
         };
