@@ -78,13 +78,15 @@ fn body(version: &str, file: &str, digest: &str) -> String {
     )
 }
 
-struct Gpg<'a> {
-    home: &'a Path,
+/// A `GNUPGHOME` to run gpg in (also used by `tests/verify_remote.rs` to sign charts with Helm).
+pub struct Gpg<'a> {
+    /// The directory.
+    pub home: &'a Path,
 }
 
 impl Gpg<'_> {
     /// Run gpg at a faked time; panics (fails the trial) on error.
-    fn run(&self, at: &str, args: &[&str], stdin: &[u8]) -> Vec<u8> {
+    pub fn run(&self, at: &str, args: &[&str], stdin: &[u8]) -> Vec<u8> {
         use std::io::Write as _;
         let mut child = Command::new("gpg")
             .env("GNUPGHOME", self.home)
@@ -104,7 +106,7 @@ impl Gpg<'_> {
 
     /// A new key of `algorithm` (`ed25519`, `rsa1024`, ...) that signs and certifies, expiring
     /// one year after `at`; its fingerprint.
-    fn key(&self, at: &str, name: &str, algorithm: &str) -> String {
+    pub fn key(&self, at: &str, name: &str, algorithm: &str) -> String {
         let uid = if name == "A" { UID.to_string() } else { format!("Signer {name} <{name}@example.test>") };
         self.run(at, &["--quick-gen-key", &uid, algorithm, "sign", "1y"], b"");
         self.fingerprints(&uid)[0].clone()
@@ -129,7 +131,7 @@ impl Gpg<'_> {
         self.run(at, &args, text.as_bytes())
     }
 
-    fn export(&self, fpr: &str) -> Vec<u8> {
+    pub fn export(&self, fpr: &str) -> Vec<u8> {
         self.run("20260101T000000", &["--export", fpr], b"")
     }
 }

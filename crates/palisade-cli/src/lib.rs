@@ -2,12 +2,14 @@
 //! handed to the engine and the report formatters.
 
 mod commands;
+pub mod fetch;
 pub mod inputs;
 mod output;
 pub mod pipeline;
 pub mod policy_set;
 pub mod verify;
 pub mod verify_blob;
+pub mod verify_remote;
 
 use std::process::ExitCode;
 

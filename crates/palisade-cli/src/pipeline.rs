@@ -3,15 +3,29 @@
 
 use palisade_core::{ErrorEntry, InputError, Report};
 pub use palisade_engine::check::CheckOptions;
-use palisade_engine::check::{self, Outcome};
+use palisade_engine::check::{self, EvidenceSource, NoFetch, Outcome};
 use rayon::prelude::*;
 
 use crate::inputs::{self, Source};
 use crate::policy_set::PolicySet;
 
-/// Check every source; `earlier` are errors found while collecting inputs.
+/// Check every source; `earlier` are errors found while collecting inputs. Evidence a policy
+/// requests is an error here (see [`check_with_evidence`]).
 #[must_use]
 pub fn check(set: &PolicySet, sources: &[Source], earlier: Vec<InputError>, options: &CheckOptions) -> Report {
+    check_with_evidence(set, sources, earlier, options, &NoFetch)
+}
+
+/// Check every source; evidence a policy requests for an input (`requests()`) comes from
+/// `evidence`, and a failure to get it is an error of that policy on that input.
+#[must_use]
+pub fn check_with_evidence(
+    set: &PolicySet,
+    sources: &[Source],
+    earlier: Vec<InputError>,
+    options: &CheckOptions,
+    evidence: &dyn EvidenceSource,
+) -> Report {
     let limits = &options.limits;
     let outcomes: Vec<Outcome> = sources
         .par_iter()
@@ -19,7 +33,7 @@ pub fn check(set: &PolicySet, sources: &[Source], earlier: Vec<InputError>, opti
             let name = source.name();
             match inputs::read(source, limits).and_then(|bytes| palisade_core::manifest::decode(&name, &bytes, limits))
             {
-                Ok(text) => check::check_text(set, &name, &text, options),
+                Ok(text) => check::check_text(set, &name, &text, options, evidence),
                 Err(e) => Outcome { errors: vec![ErrorEntry::from(e)], ..Outcome::default() },
             }
         })

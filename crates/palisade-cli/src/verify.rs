@@ -64,7 +64,7 @@ pub fn load_policy(engine: &Engine) -> anyhow::Result<Policy> {
 /// and evaluation errors; a failed verification is a [`Verdict::NotVerified`], not an error.
 pub fn verify_chart(policy: &Policy, request: &ChartRequest) -> anyhow::Result<Verdict> {
     let name = file_name(&request.chart)?;
-    let mut evidence = vec![Evidence::new(name, "helm-chart", read(&request.chart, "chart")?)];
+    let chart = read(&request.chart, "chart")?;
     let beside = || {
         let mut path = request.chart.clone().into_os_string();
         path.push(".prov");
@@ -72,21 +72,52 @@ pub fn verify_chart(policy: &Policy, request: &ChartRequest) -> anyhow::Result<V
     };
     let prov = request.provenance.clone().unwrap_or_else(beside);
     // An explicit --prov must exist; a missing `<chart>.prov` means the chart is unsigned.
-    if request.provenance.is_some() || prov.exists() {
-        evidence.push(Evidence::new(name, "helm-provenance", read(&prov, "provenance")?));
-    }
-    if request.keyrings.is_empty() {
+    let provenance =
+        if request.provenance.is_some() || prov.exists() { Some(read(&prov, "provenance")?) } else { None };
+    let keyrings = read_keyrings(&request.keyrings)?;
+    verify_chart_bytes(policy, name, chart, provenance, keyrings, request.now_unix)
+}
+
+/// Read keyring files as `(path, bytes)`; at least one.
+///
+/// # Errors
+/// None given, or one cannot be read.
+pub fn read_keyrings(paths: &[PathBuf]) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+    if paths.is_empty() {
         bail!("no keyring given (--keyring FILE)");
     }
-    for keyring in &request.keyrings {
-        evidence.push(Evidence::new(keyring.display().to_string(), "openpgp-keyring", read(keyring, "keyring")?));
+    paths.iter().map(|k| Ok((k.display().to_string(), read(k, "keyring")?))).collect()
+}
+
+/// Verify chart bytes named `name` (`<name>-<version>.tgz`) against provenance bytes (`None`:
+/// unsigned) and keyrings `(name, bytes)`, wherever they came from.
+///
+/// # Errors
+/// As [`verify_chart`].
+pub fn verify_chart_bytes(
+    policy: &Policy,
+    name: &str,
+    chart: Vec<u8>,
+    provenance: Option<Vec<u8>>,
+    keyrings: Vec<(String, Vec<u8>)>,
+    now_unix: i64,
+) -> anyhow::Result<Verdict> {
+    let mut evidence = vec![Evidence::new(name, "helm-chart", chart)];
+    if let Some(prov) = provenance {
+        evidence.push(Evidence::new(name, "helm-provenance", prov));
+    }
+    if keyrings.is_empty() {
+        bail!("no keyring given (--keyring FILE)");
+    }
+    for (keyring, bytes) in keyrings {
+        evidence.push(Evidence::new(keyring, "openpgp-keyring", bytes));
     }
     let resource = serde_json::json!({
         "apiVersion": "palisade.dev/v1",
         "kind": "HelmChart",
         "metadata": {"name": name},
     });
-    let now = u64::try_from(request.now_unix).context("--now must not be before 1970")?;
+    let now = u64::try_from(now_unix).context("--now must not be before 1970")?;
     let findings = policy.evaluate_with_evidence(&[resource.to_string()], &evidence, "{}", now, &[])?;
     if let Some(denied) = findings.iter().find(|f| f.rule == "chart-provenance") {
         return Ok(Verdict::NotVerified(denied.message.clone()));

@@ -439,3 +439,33 @@ fn policies_export_writes_the_embedded_components() {
         assert_eq!(info, listing[i]);
     }
 }
+
+/// Remote verification refuses bad input before any network access: exit 2, one clear line.
+#[test]
+fn remote_verify_input_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "keyring.gpg", b"not a keyring");
+    write(dir.path(), "key.pem", b"-----BEGIN PUBLIC KEY-----\n-----END PUBLIC KEY-----\n");
+    let mut out = String::new();
+    for args in [
+        &["verify", "image", "nginx:1.27", "--key", "key.pem"][..],
+        &["verify", "image", "ghcr.io/org/app:1.0"],
+        &["verify", "chart", "http://charts.example.invalid/demo-0.1.0.tgz", "--keyring", "keyring.gpg"],
+        &["verify", "chart", "https://charts.example.invalid/demo-0.1.0.tgz", "--keyring", "keyring.gpg", "--offline"],
+        &["verify", "chart", "oci://ghcr.io/org/charts/demo:0.1.0", "--keyring", "keyring.gpg", "--prov", "x.prov"],
+        &["verify", "chart", "ftp://charts.example.invalid/demo-0.1.0.tgz", "--keyring", "keyring.gpg"],
+    ] {
+        let _ = writeln!(out, "$ palisade {}\n{}", args.join(" "), palisade(dir.path(), args, None));
+    }
+    insta::assert_snapshot!(out);
+}
+
+/// `check` fetches only what policies request: the built-in policies request nothing for plain
+/// manifests, so `--offline` changes nothing.
+#[test]
+fn check_offline_without_requests_is_unchanged() {
+    let args = ["check", "--color", "never", "examples/demo-app.yaml"];
+    let online = palisade(&repo(), &args, None);
+    let offline = palisade(&repo(), &[&args[..], &["--offline"]].concat(), None);
+    assert_eq!(offline, online);
+}

@@ -5,9 +5,10 @@
 
 use std::sync::Arc;
 
+use palisade_core::InputLimits;
 pub use palisade_core::check::Outcome;
 use palisade_core::check::{RawFinding, SkipOptions};
-use palisade_core::InputLimits;
+use palisade_core::evidence::{Evidence, EvidenceRequest};
 use palisade_core::skips::SkipMode;
 
 use crate::policy_set::PolicySet;
@@ -23,9 +24,40 @@ pub struct CheckOptions {
     pub now_unix: i64,
 }
 
-/// Parse one manifest text (YAML or JSON) and evaluate its objects.
+/// Where a check gets the evidence policies request (`requests()`).
+pub trait EvidenceSource: Sync {
+    /// Evidence for every request, in order.
+    ///
+    /// # Errors
+    /// The first request that could not be served, as one line naming the reference.
+    fn fetch_all(&self, requests: &[EvidenceRequest]) -> Result<Vec<Evidence>, String>;
+}
+
+/// No fetching: any request is an error of the policy that made it.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoFetch;
+
+impl EvidenceSource for NoFetch {
+    fn fetch_all(&self, requests: &[EvidenceRequest]) -> Result<Vec<Evidence>, String> {
+        match requests.first() {
+            None => Ok(Vec::new()),
+            Some(r) => {
+                Err(format!("evidence `{}` for `{}` was requested, but fetching is disabled", r.kind, r.subject))
+            }
+        }
+    }
+}
+
+/// Parse one manifest text (YAML or JSON) and evaluate its objects; evidence a policy requests
+/// for them comes from `evidence`, and a failure to get it is an error of that policy on that input.
 #[must_use]
-pub fn check_text(set: &PolicySet, name: &Arc<str>, text: &str, options: &CheckOptions) -> Outcome {
+pub fn check_text(
+    set: &PolicySet,
+    name: &Arc<str>,
+    text: &str,
+    options: &CheckOptions,
+    evidence: &dyn EvidenceSource,
+) -> Outcome {
     let parsed = palisade_core::manifest::parse(name, text, &options.limits);
     let (mut out, resources) = Outcome::start(parsed);
     if resources.is_empty() {
@@ -39,7 +71,20 @@ pub fn check_text(set: &PolicySet, name: &Arc<str>, text: &str, options: &CheckO
             continue;
         }
         let policy = configured.policy.name();
-        match configured.policy.evaluate_with_evidence(&json, &[], &configured.settings, now, &configured.enabled) {
+        let fetched = configured
+            .policy
+            .requests(&json, &configured.settings)
+            .map_err(|e| e.to_string())
+            .and_then(|requests| evidence.fetch_all(&requests));
+        let fetched = match fetched {
+            Ok(fetched) => fetched,
+            Err(message) => {
+                out.add_policy_error(name, policy, message);
+                continue;
+            }
+        };
+        match configured.policy.evaluate_with_evidence(&json, &fetched, &configured.settings, now, &configured.enabled)
+        {
             Ok(raw) => {
                 for f in raw {
                     let Some(&severity) = configured.rules.get(&f.rule) else { continue };

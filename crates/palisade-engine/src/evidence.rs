@@ -3,36 +3,16 @@
 
 use crate::bindings::types;
 
-/// One piece of evidence, as passed to `evaluate`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Evidence {
-    /// What it is about, e.g. `demo-0.1.0.tgz` or `oci://ghcr.io/x/chart:1.2.3`.
-    pub subject: String,
-    /// What it is, e.g. `helm-chart`, `helm-provenance`, `openpgp-keyring`.
-    pub kind: String,
-    /// Media type of `data`, when known.
-    pub media_type: String,
-    /// The bytes.
-    pub data: Vec<u8>,
-    /// Extra facts (source URL, file path), as key/value pairs.
-    pub annotations: Vec<(String, String)>,
-}
+pub use palisade_core::evidence::{Evidence, EvidenceRequest};
 
-impl Evidence {
-    /// Evidence with no media type and no annotations.
-    #[must_use]
-    pub fn new(subject: impl Into<String>, kind: impl Into<String>, data: Vec<u8>) -> Self {
-        Evidence { subject: subject.into(), kind: kind.into(), data, ..Evidence::default() }
-    }
-
-    pub(crate) fn to_wit(&self) -> types::Evidence {
-        types::Evidence {
-            subject: self.subject.clone(),
-            kind: self.kind.clone(),
-            media_type: self.media_type.clone(),
-            data: self.data.clone(),
-            annotations: self.annotations.clone(),
-        }
+/// The WIT form of one piece of evidence.
+pub(crate) fn to_wit(e: &Evidence) -> types::Evidence {
+    types::Evidence {
+        subject: e.subject.clone(),
+        kind: e.kind.clone(),
+        media_type: e.media_type.clone(),
+        data: e.data.clone(),
+        annotations: e.annotations.clone(),
     }
 }
 
@@ -57,5 +37,18 @@ mod tests {
             })
         );
         assert_eq!(policy.evaluate(&[], "{}", 0), Ok(Vec::new()));
+    }
+
+    /// `requests()` crosses the boundary too: the built-in policies ask for nothing on a plain
+    /// Pod, so a check over manifests needs no network; a policy's own error is reported.
+    #[test]
+    fn requests_reach_the_guest() {
+        let engine = Engine::new(EngineConfig::default()).unwrap();
+        let pod = r#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"containers":[{"name":"c","image":"ghcr.io/x/y:1"}]}}"#;
+        for name in ["supply-chain", "hardening", "pod-security"] {
+            let builtin = palisade_policies::builtin(name).unwrap();
+            let policy = engine.load(&format!("builtin:{name}"), builtin.wasm).unwrap();
+            assert_eq!(policy.requests(&[pod.to_string()], "{}"), Ok(Vec::new()), "{name}");
+        }
     }
 }

@@ -22,7 +22,7 @@ mod sandbox;
 mod settings;
 
 pub use error::{EngineError, EvalError, SetError};
-pub use evidence::Evidence;
+pub use evidence::{Evidence, EvidenceRequest};
 pub use info::PolicyInfo;
 pub use policy::{Policy, RawFinding};
 pub use sandbox::{Engine, EngineConfig};

@@ -7,7 +7,7 @@ use wasmtime::{Store, Trap};
 
 use crate::bindings::{PolicyPre, types};
 use crate::error::{EngineError, EvalError};
-use crate::evidence::Evidence;
+use crate::evidence::{Evidence, EvidenceRequest};
 use crate::info::{self, PolicyInfo};
 use crate::sandbox::{Engine, StoreState};
 use crate::settings::SettingsValidator;
@@ -99,6 +99,32 @@ impl Policy {
         self.evaluate_with_evidence(resources, &[], settings, now_unix, &[])
     }
 
+    /// The evidence this policy wants for these resources (e.g. signatures of the images they
+    /// run), in a fresh sandbox; sorted, without duplicates.
+    ///
+    /// # Errors
+    /// As [`Policy::evaluate_with_evidence`] (timeout, memory, trap, the policy's own error).
+    pub fn requests(&self, resources: &[String], settings: &str) -> Result<Vec<EvidenceRequest>, EvalError> {
+        let engine = &self.inner.engine;
+        let mut store = engine.store();
+        let input: Vec<types::Resource> = resources
+            .iter()
+            .enumerate()
+            .map(|(i, json)| types::Resource { index: u32::try_from(i).unwrap_or(u32::MAX), json: json.clone() })
+            .collect();
+        let result = self.inner.pre.instantiate(&mut store).and_then(|p| p.call_requests(&mut store, &input, settings));
+        let mut requests: Vec<EvidenceRequest> = match result {
+            Ok(Ok(requests)) => {
+                requests.into_iter().map(|r| EvidenceRequest { subject: r.subject, kind: r.kind }).collect()
+            }
+            Ok(Err(reason)) => return Err(EvalError::Policy { policy: self.name().into(), reason }),
+            Err(e) => return Err(self.classify(&store, &e)),
+        };
+        requests.sort();
+        requests.dedup();
+        Ok(requests)
+    }
+
     /// Evaluate resources together with evidence the host fetched (chart and provenance bytes,
     /// keyrings, signatures), in a fresh sandbox. `rules` are the ids the caller will report
     /// (empty: all); the policy may skip the others.
@@ -122,7 +148,7 @@ impl Policy {
                 .enumerate()
                 .map(|(i, json)| types::Resource { index: u32::try_from(i).unwrap_or(u32::MAX), json: json.clone() })
                 .collect(),
-            evidence: evidence.iter().map(Evidence::to_wit).collect(),
+            evidence: evidence.iter().map(crate::evidence::to_wit).collect(),
             settings: settings.to_string(),
             now_unix,
             rules: rules.to_vec(),

@@ -148,7 +148,7 @@ fn evaluate(
     options: &CheckOptions,
 ) -> Outcome {
     match serde_json::to_string(object) {
-        Ok(json) => check::check_text(set, &Arc::from(format!("request {uid}")), &json, options),
+        Ok(json) => check::check_text(set, &Arc::from(format!("request {uid}")), &json, options, &check::NoFetch),
         Err(e) => Outcome {
             errors: vec![palisade_core::ErrorEntry {
                 file: None,

@@ -64,6 +64,9 @@ pub struct CheckArgs {
     /// Largest input accepted, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = InputLimits::default().max_bytes)]
     max_input_bytes: u64,
+    /// Fetching of evidence that policies request (image signatures, chart provenance).
+    #[command(flatten)]
+    fetch: super::fetch::FetchArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -119,7 +122,9 @@ impl CheckArgs {
             SkipAnnotations::All => SkipMode::All,
         };
         let options = CheckOptions { limits, skips, now_unix: now };
-        let report = pipeline::check(&set, &sources, errors, &options);
+        let fetch = self.fetch.clone();
+        let evidence = crate::fetch::Remote::lazy(fetch.offline, Box::new(move || fetch.config()));
+        let report = pipeline::check_with_evidence(&set, &sources, errors, &options, &evidence);
         for e in &report.errors {
             let at = match (&e.file, e.line) {
                 (Some(f), Some(l)) => format!("{f}:{l}: "),

@@ -10,7 +10,7 @@ use crate::policy_set::engine_config;
 use crate::verify::{self, ChartRequest, Verdict};
 use crate::verify_blob::{self, BlobRequest, Match, Signature};
 
-/// Verify signatures of charts and blobs.
+/// Verify signatures of charts, blobs and images.
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
     #[command(subcommand)]
@@ -19,23 +19,28 @@ pub struct VerifyArgs {
 
 #[derive(Debug, Subcommand)]
 enum Target {
-    /// Verify a local Helm chart against its provenance file (`<chart>.tgz.prov`), like `helm verify`.
+    /// Verify a Helm chart against its provenance file, like `helm verify`: a local `.tgz` (with
+    /// `<chart>.tgz.prov` beside it), an `https://` URL (`<url>.prov` is fetched) or an `oci://`
+    /// chart (the provenance layer `helm push` adds).
     Chart(ChartArgs),
     /// Verify a file's cosign signature (with a public key) or Sigstore bundle (keyless, against a
     /// trusted root), like `cosign verify-blob`.
     Blob(BlobArgs),
+    /// Verify the cosign / Sigstore signatures of a container image in an OCI registry.
+    Image(super::verify_image::ImageArgs),
 }
 
 /// `palisade verify chart`.
 #[derive(Debug, Args)]
 struct ChartArgs {
-    /// The chart archive, `<name>-<version>.tgz`.
-    #[arg(value_name = "CHART.tgz")]
-    chart: PathBuf,
+    /// The chart: a local `<name>-<version>.tgz`, `https://…/<name>-<version>.tgz` or
+    /// `oci://REGISTRY/REPOSITORY:VERSION`.
+    #[arg(value_name = "CHART.tgz|URL|oci://REF")]
+    chart: String,
     /// Public keyring to trust, binary (`gpg --export`) or ASCII-armored; repeatable.
     #[arg(long, value_name = "FILE", required = true)]
     keyring: Vec<PathBuf>,
-    /// Provenance file (default: the chart path with `.prov` appended).
+    /// Provenance file (default: the chart path with `.prov` appended; local charts only).
     #[arg(long, value_name = "FILE")]
     prov: Option<PathBuf>,
     /// Verify as of this time (RFC 3339 or Unix seconds) instead of now.
@@ -44,10 +49,13 @@ struct ChartArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
+    /// Fetching of remote charts.
+    #[command(flatten)]
+    fetch: super::fetch::FetchArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum Format {
+pub(crate) enum Format {
     Text,
     Json,
 }
@@ -58,6 +66,7 @@ impl VerifyArgs {
         match self.target {
             Target::Chart(args) => args.execute(),
             Target::Blob(args) => args.execute(),
+            Target::Image(args) => args.execute(),
         }
     }
 }
@@ -67,9 +76,19 @@ impl ChartArgs {
         let engine = Engine::new(engine_config())?;
         let policy = verify::load_policy(&engine)?;
         let now_unix = now_or_system(self.now);
-        let request = ChartRequest { chart: self.chart, provenance: self.prov, keyrings: self.keyring, now_unix };
-        let verdict = verify::verify_chart(&policy, &request)?;
-        let chart = request.chart.display().to_string();
+        let chart = self.chart;
+        let verdict = if crate::verify_remote::is_remote(&chart) {
+            if self.prov.is_some() {
+                anyhow::bail!("--prov applies to local charts only; {chart} brings its own provenance");
+            }
+            let fetch = self.fetch.clone();
+            let remote = crate::fetch::Remote::lazy(fetch.offline, Box::new(move || fetch.config()));
+            crate::verify_remote::verify_chart(&policy, &remote, &chart, &self.keyring, now_unix)?
+        } else {
+            let request =
+                ChartRequest { chart: PathBuf::from(&chart), provenance: self.prov, keyrings: self.keyring, now_unix };
+            verify::verify_chart(&policy, &request)?
+        };
         let text = render(self.format, ("chart", &chart), &verdict, verify::Verification::to_text)?;
         crate::output::Destination::Stdout.write(&text)?;
         Ok(match verdict {

@@ -1,0 +1,107 @@
+//! `palisade verify image REF`: fetch an image's manifest and the cosign signatures and Sigstore
+//! bundles attached to it, and let the built-in `supply-chain` component verify them against the
+//! given keys or keyless identities.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use clap::Args;
+use palisade_engine::Engine;
+
+use super::verify::Format;
+use crate::policy_set::engine_config;
+use crate::verify_remote::{self, ImageVerdict, Signers};
+
+/// `palisade verify image`.
+#[derive(Debug, Args)]
+pub struct ImageArgs {
+    /// The image, `REGISTRY/REPOSITORY[:TAG][@sha256:DIGEST]` (an `oci://` prefix is accepted).
+    #[arg(value_name = "REF")]
+    reference: String,
+    /// A PEM public key (ECDSA P-256/P-384, Ed25519, RSA); repeatable, any one may have signed.
+    #[arg(long, value_name = "FILE")]
+    key: Vec<PathBuf>,
+    /// A Sigstore `trusted_root.json` (CAs and transparency logs) for keyless signatures; repeatable.
+    #[arg(long, value_name = "FILE")]
+    trusted_root: Vec<PathBuf>,
+    /// Keyless: the certificate's identity (SAN), exactly.
+    #[arg(long, value_name = "IDENTITY", conflicts_with = "certificate_identity_regexp")]
+    certificate_identity: Option<String>,
+    /// Keyless: a regular expression the certificate's identity must match.
+    #[arg(long, value_name = "REGEXP")]
+    certificate_identity_regexp: Option<String>,
+    /// Keyless: the OIDC issuer in the certificate, exactly.
+    #[arg(long, value_name = "URL", conflicts_with = "certificate_oidc_issuer_regexp")]
+    certificate_oidc_issuer: Option<String>,
+    /// Keyless: a regular expression the OIDC issuer must match.
+    #[arg(long, value_name = "REGEXP")]
+    certificate_oidc_issuer_regexp: Option<String>,
+    /// Verify as of this time (RFC 3339 or Unix seconds) instead of now.
+    #[arg(long, value_name = "TIME", value_parser = palisade_core::time::parse_time)]
+    now: Option<i64>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Fetching from the registry.
+    #[command(flatten)]
+    fetch: super::fetch::FetchArgs,
+}
+
+impl ImageArgs {
+    /// Run: 0 verified, 1 not verified.
+    pub fn execute(self) -> anyhow::Result<u8> {
+        let signers = Signers {
+            keys: self.key,
+            trusted_roots: self.trusted_root,
+            identity: self.certificate_identity,
+            identity_regexp: self.certificate_identity_regexp,
+            issuer: self.certificate_oidc_issuer,
+            issuer_regexp: self.certificate_oidc_issuer_regexp,
+        };
+        let engine = Engine::new(engine_config())?;
+        let policy = crate::verify::load_policy(&engine)?;
+        let now_unix = self.now.unwrap_or_else(|| {
+            SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        });
+        let fetch = self.fetch.clone();
+        let remote = crate::fetch::Remote::lazy(fetch.offline, Box::new(move || fetch.config()));
+        let verdict = verify_remote::verify_image(&policy, &remote, &self.reference, &signers, now_unix)?;
+        let (text, code) = render(&self.reference, &verdict, self.format == Format::Json)?;
+        crate::output::Destination::Stdout.write(&text)?;
+        Ok(code)
+    }
+}
+
+/// Text or JSON for a verdict, and the exit code.
+///
+/// # Errors
+/// JSON serialization (never in practice).
+pub fn render(reference: &str, verdict: &ImageVerdict, json: bool) -> anyhow::Result<(String, u8)> {
+    let (text, code) = match (json, verdict) {
+        (false, ImageVerdict::Verified { digest, details }) => {
+            let mut text = format!("{reference}: verified ({digest})\n");
+            for d in details {
+                text.push_str(d);
+                text.push('\n');
+            }
+            (text, 0)
+        }
+        (false, ImageVerdict::NotVerified(reasons)) => {
+            let mut text = String::new();
+            for r in reasons {
+                let _ = writeln!(text, "{reference}: not verified: {r}");
+            }
+            (text, 1)
+        }
+        (true, ImageVerdict::Verified { digest, details }) => {
+            let value = serde_json::json!({"image": reference, "verified": true, "digest": digest, "details": details});
+            (format!("{}\n", serde_json::to_string_pretty(&value)?), 0)
+        }
+        (true, ImageVerdict::NotVerified(reasons)) => {
+            let value = serde_json::json!({"image": reference, "verified": false, "reasons": reasons});
+            (format!("{}\n", serde_json::to_string_pretty(&value)?), 1)
+        }
+    };
+    Ok((text, code))
+}
