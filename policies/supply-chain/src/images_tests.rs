@@ -53,7 +53,13 @@ fn run(
     extra: Vec<Evidence>,
 ) -> Result<Vec<(String, String)>, String> {
     evidence.extend(extra);
-    let input = Input { resources: deployment(image), evidence, settings, now_unix: T0 + 3600, rules: vec![] };
+    let input = Input {
+        resources: deployment(image),
+        evidence,
+        settings,
+        now_unix: T0 + 3600,
+        rules: std::collections::BTreeSet::new(),
+    };
     let settings = Settings::parse(&input.settings)?;
     Ok(evaluate(&input, &settings)?.into_iter().map(|f| (f.rule.to_string(), f.message)).collect())
 }
