@@ -121,6 +121,11 @@ pub trait Policy {
         Ok(Vec::new())
     }
 
+    /// Whether [`Policy::requests`] can ask for anything. When `false` (the default) the
+    /// `requests` export answers "nothing" without parsing the input, which the host asks for on
+    /// every evaluation.
+    const REQUESTS_EVIDENCE: bool = false;
+
     /// Judge the whole set.
     ///
     /// # Errors
@@ -168,6 +173,9 @@ pub mod adapter {
         resources: Vec<wit::Resource>,
         settings: String,
     ) -> Result<Vec<wit::EvidenceRequest>, String> {
+        if !P::REQUESTS_EVIDENCE {
+            return Ok(Vec::new());
+        }
         P::requests(&parse_resources(resources)?, &parse_settings(&settings)?)
     }
 

@@ -228,6 +228,8 @@ impl Policy for SupplyChain {
         Ok(findings)
     }
 
+    const REQUESTS_EVIDENCE: bool = true;
+
     fn requests(resources: &[Resource], settings: &Value) -> Result<Vec<EvidenceRequest>, String> {
         let settings = settings::Settings::parse(settings)?;
         Ok(images::requests(resources, &settings))
