@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::Args;
@@ -113,9 +113,7 @@ impl CheckArgs {
         let set = PolicySet::load(&engine, &options)?;
         let limits = InputLimits { max_bytes: self.max_input_bytes, ..InputLimits::default() };
         let (sources, errors) = inputs::collect(&self.paths);
-        let now = self.now.unwrap_or_else(|| {
-            SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-        });
+        let now = super::now_or_system(self.now);
         let skips = match self.skip_annotations {
             SkipAnnotations::None => SkipMode::None,
             SkipAnnotations::Native => SkipMode::Native,

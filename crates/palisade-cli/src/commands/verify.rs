@@ -1,7 +1,6 @@
 //! `palisade verify`: verify signatures of supply-chain artifacts.
 
 use std::path::PathBuf;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::{Args, Subcommand};
 use palisade_engine::Engine;
@@ -75,7 +74,7 @@ impl ChartArgs {
     fn execute(self) -> anyhow::Result<u8> {
         let engine = Engine::new(engine_config())?;
         let policy = verify::load_policy(&engine)?;
-        let now_unix = now_or_system(self.now);
+        let now_unix = super::now_or_system(self.now);
         let chart = self.chart;
         let verdict = if crate::verify_remote::is_remote(&chart) {
             if self.prov.is_some() {
@@ -96,12 +95,6 @@ impl ChartArgs {
             Verdict::NotVerified(_) => 1,
         })
     }
-}
-
-fn now_or_system(now: Option<i64>) -> i64 {
-    now.unwrap_or_else(|| {
-        SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-    })
 }
 
 /// Render a verdict: `to_text` or `NAME: not verified: reason`; JSON with `verified` and the fields.
@@ -203,7 +196,7 @@ impl BlobArgs {
             keys: self.key,
             trusted_root: self.trusted_root,
             identity,
-            now_unix: now_or_system(self.now),
+            now_unix: super::now_or_system(self.now),
         })
     }
 

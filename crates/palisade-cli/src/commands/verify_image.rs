@@ -4,7 +4,6 @@
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::Args;
 use palisade_engine::Engine;
@@ -61,9 +60,7 @@ impl ImageArgs {
         };
         let engine = Engine::new(engine_config())?;
         let policy = crate::verify::load_policy(&engine)?;
-        let now_unix = self.now.unwrap_or_else(|| {
-            SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-        });
+        let now_unix = super::now_or_system(self.now);
         let fetch = self.fetch.clone();
         let remote = crate::fetch::Remote::lazy(fetch.offline, Box::new(move || fetch.config()));
         let verdict = verify_remote::verify_image(&policy, &remote, &self.reference, &signers, now_unix)?;
