@@ -221,22 +221,22 @@ pub fn verify_image(
     })
     .to_string();
     let resources = [pod];
-    let requests = policy.requests(&resources, &settings)?;
-    if !requests.iter().any(|r| r.kind == kinds::OCI_SIGNATURES && r.subject == subject) {
-        bail!(
-            "the {} policy did not ask for the signatures of {subject} (asked for: {}); it cannot verify images",
-            verify::POLICY,
-            describe(&requests)
-        );
-    }
-    let mut evidence = Vec::new();
-    for r in &requests {
-        evidence.extend(fetch.fetch(r).map_err(anyhow::Error::msg)?.iter().cloned());
-    }
-    evidence.extend(trust);
     let now = u64::try_from(now_unix).context("--now must not be before 1970")?;
     let rules = [IMAGE_SIGNATURE.to_string(), IMAGE_DIGEST.to_string()];
-    let findings = policy.evaluate_with_evidence(&resources, &evidence, &settings, now, &rules)?;
+    let findings = policy.evaluate_fetching(&resources, &settings, now, &rules, |requests| {
+        if !requests.iter().any(|r| r.kind == kinds::OCI_SIGNATURES && r.subject == subject) {
+            return Err(format!(
+                "it did not ask for the signatures of {subject} (asked for: {}), so it cannot verify images",
+                describe(requests)
+            ));
+        }
+        let mut evidence = Vec::new();
+        for r in requests {
+            evidence.extend(fetch.fetch(r)?.iter().cloned());
+        }
+        evidence.extend(trust);
+        Ok(evidence)
+    })?;
     Ok(verdict(digest, &findings))
 }
 

@@ -71,20 +71,11 @@ pub fn check_text(
             continue;
         }
         let policy = configured.policy.name();
-        let fetched = configured
-            .policy
-            .requests(&json, &configured.settings)
-            .map_err(|e| e.to_string())
-            .and_then(|requests| evidence.fetch_all(&requests));
-        let fetched = match fetched {
-            Ok(fetched) => fetched,
-            Err(message) => {
-                out.add_policy_error(name, policy, message);
-                continue;
-            }
-        };
-        match configured.policy.evaluate_with_evidence(&json, &fetched, &configured.settings, now, &configured.enabled)
-        {
+        let evaluated =
+            configured.policy.evaluate_fetching(&json, &configured.settings, now, &configured.enabled, |requests| {
+                evidence.fetch_all(requests)
+            });
+        match evaluated {
             Ok(raw) => {
                 for f in raw {
                     let Some(&severity) = configured.rules.get(&f.rule) else { continue };

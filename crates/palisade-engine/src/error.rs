@@ -77,6 +77,14 @@ pub enum EvalError {
         /// The policy's message.
         reason: String,
     },
+    /// Evidence the policy requested could not be fetched.
+    #[error("policy `{policy}` lacks evidence: {reason}")]
+    Evidence {
+        /// Policy name.
+        policy: String,
+        /// Which request failed, and why.
+        reason: String,
+    },
     /// The policy returned something that breaks the contract.
     #[error("policy `{policy}` broke the contract: {reason}")]
     Contract {

@@ -18,7 +18,7 @@ pub(crate) fn to_wit(e: &Evidence) -> types::Evidence {
 
 #[cfg(test)]
 mod tests {
-    use super::Evidence;
+    use super::{Evidence, EvidenceRequest};
     use crate::{Engine, EngineConfig, EvalError};
 
     /// Evidence crosses the boundary: the supply-chain guest sees the chart and says it has no
@@ -50,5 +50,36 @@ mod tests {
             let policy = engine.load(&format!("builtin:{name}"), builtin.wasm).unwrap();
             assert_eq!(policy.requests(&[pod.to_string()], "{}"), Ok(Vec::new()), "{name}");
         }
+    }
+
+    /// `evaluate_fetching` asks, fetches and evaluates in one instance: the fetcher sees the
+    /// policy's requests, its failure is an evidence error, and what it returns reaches `evaluate`.
+    #[test]
+    fn one_instance_asks_fetches_and_evaluates() {
+        const KEY: &str = "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEUnGFkruTRpDIcbN5joR+CYsyuiic\nrVKd76KTVzq55cJveMdMP3Cu3yhjV/2QV6TUFD6QapKk9r6zE7e3Yu5/Og==\n-----END PUBLIC KEY-----\n";
+        let engine = Engine::new(EngineConfig::default()).unwrap();
+        let builtin = palisade_policies::builtin("supply-chain").unwrap();
+        let policy = engine.load("builtin:supply-chain", builtin.wasm).unwrap();
+        let pod = r#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"containers":[{"name":"c","image":"ghcr.io/x/y:1"}]}}"#;
+        let settings = serde_json::json!({"verifyImages": [{"imageReferences": ["ghcr.io/x/*"],
+            "attestors": [{"entries": [{"keys": {"publicKeys": KEY}}]}]}]})
+        .to_string();
+        let resources = [pod.to_string()];
+        let mut seen = Vec::new();
+        let failed = policy.evaluate_fetching(&resources, &settings, 0, &[], |requests| {
+            seen = requests.to_vec();
+            Err("registry ghcr.io: connection refused".into())
+        });
+        assert_eq!(seen, [EvidenceRequest::new("oci://ghcr.io/x/y:1", "oci-signatures")]);
+        assert_eq!(
+            failed,
+            Err(EvalError::Evidence {
+                policy: "supply-chain".into(),
+                reason: "registry ghcr.io: connection refused".into()
+            })
+        );
+        let nothing = policy.evaluate_fetching(&resources, &settings, 0, &[], |_| Ok(Vec::new()));
+        let Err(EvalError::Policy { reason, .. }) = nothing else { panic!("{nothing:?}") };
+        assert!(reason.contains("ghcr.io/x/y:1"), "{reason}");
     }
 }

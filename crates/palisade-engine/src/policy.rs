@@ -105,24 +105,10 @@ impl Policy {
     /// # Errors
     /// As [`Policy::evaluate_with_evidence`] (timeout, memory, trap, the policy's own error).
     pub fn requests(&self, resources: &[String], settings: &str) -> Result<Vec<EvidenceRequest>, EvalError> {
-        let engine = &self.inner.engine;
-        let mut store = engine.store();
-        let input: Vec<types::Resource> = resources
-            .iter()
-            .enumerate()
-            .map(|(i, json)| types::Resource { index: u32::try_from(i).unwrap_or(u32::MAX), json: json.clone() })
-            .collect();
-        let result = self.inner.pre.instantiate(&mut store).and_then(|p| p.call_requests(&mut store, &input, settings));
-        let mut requests: Vec<EvidenceRequest> = match result {
-            Ok(Ok(requests)) => {
-                requests.into_iter().map(|r| EvidenceRequest { subject: r.subject, kind: r.kind }).collect()
-            }
-            Ok(Err(reason)) => return Err(EvalError::Policy { policy: self.name().into(), reason }),
-            Err(e) => return Err(self.classify(&store, &e)),
-        };
-        requests.sort();
-        requests.dedup();
-        Ok(requests)
+        let mut store = self.inner.engine.store();
+        let input = wit_resources(resources);
+        let guest = self.inner.pre.instantiate(&mut store).map_err(|e| self.classify(&store, &e))?;
+        self.call_requests(&mut store, &guest, &input, settings)
     }
 
     /// Evaluate resources together with evidence the host fetched (chart and provenance bytes,
@@ -140,26 +126,80 @@ impl Policy {
         now_unix: u64,
         rules: &[String],
     ) -> Result<Vec<RawFinding>, EvalError> {
-        let engine = &self.inner.engine;
-        let mut store = engine.store();
+        let mut store = self.inner.engine.store();
+        let guest = self.inner.pre.instantiate(&mut store).map_err(|e| self.classify(&store, &e))?;
         let input = types::Evaluation {
-            resources: resources
-                .iter()
-                .enumerate()
-                .map(|(i, json)| types::Resource { index: u32::try_from(i).unwrap_or(u32::MAX), json: json.clone() })
-                .collect(),
+            resources: wit_resources(resources),
             evidence: evidence.iter().map(crate::evidence::to_wit).collect(),
             settings: settings.to_string(),
             now_unix,
             rules: rules.to_vec(),
         };
-        let result = self.inner.pre.instantiate(&mut store).and_then(|p| p.call_evaluate(&mut store, &input));
-        let findings = match result {
+        self.call_evaluate(&mut store, &guest, &input, resources.len())
+    }
+
+    /// Ask for evidence, get it from `fetch`, and evaluate, all in one fresh sandbox (one
+    /// instantiation; the guest parses the resources once). The time limit applies to each call
+    /// into the guest, not to `fetch`.
+    ///
+    /// # Errors
+    /// As [`Policy::evaluate_with_evidence`], and [`EvalError::Evidence`] when `fetch` fails.
+    pub fn evaluate_fetching(
+        &self,
+        resources: &[String],
+        settings: &str,
+        now_unix: u64,
+        rules: &[String],
+        fetch: impl FnOnce(&[EvidenceRequest]) -> Result<Vec<Evidence>, String>,
+    ) -> Result<Vec<RawFinding>, EvalError> {
+        let mut store = self.inner.engine.store();
+        let guest = self.inner.pre.instantiate(&mut store).map_err(|e| self.classify(&store, &e))?;
+        let wit = wit_resources(resources);
+        let requests = self.call_requests(&mut store, &guest, &wit, settings)?;
+        let evidence = fetch(&requests).map_err(|reason| EvalError::Evidence { policy: self.name().into(), reason })?;
+        self.inner.engine.reset_deadline(&mut store);
+        let input = types::Evaluation {
+            resources: wit,
+            evidence: evidence.iter().map(crate::evidence::to_wit).collect(),
+            settings: settings.to_string(),
+            now_unix,
+            rules: rules.to_vec(),
+        };
+        self.call_evaluate(&mut store, &guest, &input, resources.len())
+    }
+
+    fn call_requests(
+        &self,
+        store: &mut Store<StoreState>,
+        guest: &crate::bindings::Policy,
+        resources: &[types::Resource],
+        settings: &str,
+    ) -> Result<Vec<EvidenceRequest>, EvalError> {
+        let mut requests: Vec<EvidenceRequest> = match guest.call_requests(&mut *store, resources, settings) {
+            Ok(Ok(requests)) => {
+                requests.into_iter().map(|r| EvidenceRequest { subject: r.subject, kind: r.kind }).collect()
+            }
+            Ok(Err(reason)) => return Err(EvalError::Policy { policy: self.name().into(), reason }),
+            Err(e) => return Err(self.classify(store, &e)),
+        };
+        requests.sort();
+        requests.dedup();
+        Ok(requests)
+    }
+
+    fn call_evaluate(
+        &self,
+        store: &mut Store<StoreState>,
+        guest: &crate::bindings::Policy,
+        input: &types::Evaluation,
+        count: usize,
+    ) -> Result<Vec<RawFinding>, EvalError> {
+        let findings = match guest.call_evaluate(&mut *store, input) {
             Ok(Ok(findings)) => findings,
             Ok(Err(reason)) => return Err(EvalError::Policy { policy: self.name().into(), reason }),
-            Err(e) => return Err(self.classify(&store, &e)),
+            Err(e) => return Err(self.classify(store, &e)),
         };
-        findings.into_iter().map(|f| self.check_finding(f, resources.len())).collect()
+        findings.into_iter().map(|f| self.check_finding(f, count)).collect()
     }
 
     fn check_finding(&self, f: types::Finding, count: usize) -> Result<RawFinding, EvalError> {
@@ -194,6 +234,15 @@ impl Policy {
             _ => EvalError::Trap { policy, reason: describe_trap(store, e, engine) },
         }
     }
+}
+
+/// The WIT form of a resource list: each JSON text with its index.
+fn wit_resources(resources: &[String]) -> Vec<types::Resource> {
+    resources
+        .iter()
+        .enumerate()
+        .map(|(i, json)| types::Resource { index: u32::try_from(i).unwrap_or(u32::MAX), json: json.clone() })
+        .collect()
 }
 
 /// One line for a trap: the trap kind, without wasm backtraces.

@@ -56,6 +56,10 @@ impl Engine {
     pub fn new(config: EngineConfig) -> Result<Self, EngineError> {
         let mut wt = Config::new();
         wt.epoch_interruption(true).wasm_component_model(true).max_wasm_stack(1 << 20);
+        if std::env::var_os("PALISADE_PERFMAP").is_some() {
+            // Developer knob: name JIT code for `perf report` (/tmp/perf-PID.map).
+            wt.profiler(wasmtime::ProfilingStrategy::PerfMap);
+        }
         if let Some(slots) = config.pooled_instances {
             let mut pool = PoolingAllocationConfig::new();
             // A policy component holds one core instance (plus the adapter shims wit-component adds).
@@ -86,6 +90,11 @@ impl Engine {
         store.set_epoch_deadline(self.deadline_ticks());
         store.epoch_deadline_trap();
         store
+    }
+
+    /// Give `store` a full time limit again, counted from now.
+    pub(crate) fn reset_deadline(&self, store: &mut Store<StoreState>) {
+        store.set_epoch_deadline(self.deadline_ticks());
     }
 
     fn deadline_ticks(&self) -> u64 {

@@ -133,8 +133,18 @@ pub trait Policy {
     fn evaluate(input: &Input) -> Result<Vec<Finding>, String>;
 }
 
-fn parse_resources(list: Vec<wit::Resource>) -> Result<Vec<Resource>, String> {
-    list.into_iter()
+std::thread_local! {
+    /// Resources `requests` parsed, with the text they came from.
+    static PARSED: std::cell::Cell<Option<(Vec<wit::Resource>, Vec<Resource>)>> = const { std::cell::Cell::new(None) };
+}
+
+/// Whether two resource lists are the same texts with the same indices.
+fn same(a: &[wit::Resource], b: &[wit::Resource]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(a, b)| a.index == b.index && a.json == b.json)
+}
+
+fn parse_resources(list: &[wit::Resource]) -> Result<Vec<Resource>, String> {
+    list.iter()
         .map(|r| {
             serde_json::from_str(&r.json)
                 .map(|json| Resource { index: r.index, json })
@@ -153,7 +163,7 @@ fn parse_settings(settings: &str) -> Result<Value, String> {
 #[doc(hidden)]
 pub mod adapter {
     //! Glue between the generated bindings and [`Policy`]; used by [`export_policy!`].
-    use super::{Input, Policy, parse_resources, parse_settings, wit};
+    use super::{Input, PARSED, Policy, parse_resources, parse_settings, same, wit};
 
     /// `info` export.
     #[must_use]
@@ -168,7 +178,8 @@ pub mod adapter {
         }
     }
 
-    /// `requests` export.
+    /// `requests` export. The parsed resources are kept for an `evaluate` of the same
+    /// resources in this instance (the host calls both on one instance).
     pub fn requests<P: Policy>(
         resources: Vec<wit::Resource>,
         settings: String,
@@ -176,13 +187,20 @@ pub mod adapter {
         if !P::REQUESTS_EVIDENCE {
             return Ok(Vec::new());
         }
-        P::requests(&parse_resources(resources)?, &parse_settings(&settings)?)
+        let parsed = parse_resources(&resources)?;
+        let requests = P::requests(&parsed, &parse_settings(&settings)?);
+        PARSED.set(Some((resources, parsed)));
+        requests
     }
 
     /// `evaluate` export.
     pub fn evaluate<P: Policy>(input: wit::Evaluation) -> Result<Vec<wit::Finding>, String> {
+        let resources = match PARSED.take() {
+            Some((raw, parsed)) if same(&raw, &input.resources) => parsed,
+            _ => parse_resources(&input.resources)?,
+        };
         let input = Input {
-            resources: parse_resources(input.resources)?,
+            resources,
             evidence: input.evidence,
             settings: parse_settings(&input.settings)?,
             now_unix: input.now_unix,
