@@ -9,7 +9,7 @@ pub use palisade_engine::policy_set::{ConfiguredPolicy, PolicyOptions, PolicySet
 /// The engine configuration of the CLI: cache under `$PALISADE_CACHE_DIR` or the user cache dir.
 #[must_use]
 pub fn engine_config() -> EngineConfig {
-    EngineConfig { cache_dir: cache_dir(), ..EngineConfig::default() }
+    EngineConfig { cache_dir: cache_dir(), reuse_instances: true, ..EngineConfig::default() }
 }
 
 /// The compilation cache directory: `$PALISADE_CACHE_DIR` (empty: none), else

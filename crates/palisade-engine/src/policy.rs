@@ -1,6 +1,6 @@
 //! A loaded policy: compiled component, its description, its settings schema.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use wasmtime::component::{Component, Linker};
 use wasmtime::{Store, Trap};
@@ -9,7 +9,7 @@ use crate::bindings::{PolicyPre, types};
 use crate::error::{EngineError, EvalError};
 use crate::evidence::{Evidence, EvidenceRequest};
 use crate::info::{self, PolicyInfo};
-use crate::sandbox::{Engine, StoreState};
+use crate::sandbox::{Engine, MAX_REUSES, StoreState};
 use crate::settings::SettingsValidator;
 
 /// A finding as the guest reported it, before the host locates it in a file.
@@ -38,6 +38,15 @@ struct Inner {
     pre: PolicyPre<StoreState>,
     info: PolicyInfo,
     settings: SettingsValidator,
+    /// Instances that may serve another evaluation (only with `reuse_instances`).
+    idle: Mutex<Vec<Warm>>,
+}
+
+/// An instance kept for reuse, with how many evaluations it has served.
+struct Warm {
+    store: Store<StoreState>,
+    guest: crate::bindings::Policy,
+    uses: u32,
 }
 
 impl Engine {
@@ -65,7 +74,9 @@ impl Engine {
             .map_err(|e| EngineError::Info { origin: origin.into(), reason: describe_trap(&store, &e, self) })?;
         let info = info::convert(raw).map_err(|reason| EngineError::Info { origin: origin.into(), reason })?;
         let settings = SettingsValidator::new(&info.name, &info.settings_schema)?;
-        Ok(Policy { inner: Arc::new(Inner { engine: self.clone(), pre, info, settings }) })
+        Ok(Policy {
+            inner: Arc::new(Inner { engine: self.clone(), pre, info, settings, idle: Mutex::new(Vec::new()) }),
+        })
     }
 }
 
@@ -105,10 +116,8 @@ impl Policy {
     /// # Errors
     /// As [`Policy::evaluate_with_evidence`] (timeout, memory, trap, the policy's own error).
     pub fn requests(&self, resources: &[String], settings: &str) -> Result<Vec<EvidenceRequest>, EvalError> {
-        let mut store = self.inner.engine.store();
         let input = wit_resources(resources);
-        let guest = self.inner.pre.instantiate(&mut store).map_err(|e| self.classify(&store, &e))?;
-        self.call_requests(&mut store, &guest, &input, settings)
+        self.with_instance(|store, guest| self.call_requests(store, guest, &input, settings))
     }
 
     /// Evaluate resources together with evidence the host fetched (chart and provenance bytes,
@@ -126,8 +135,6 @@ impl Policy {
         now_unix: u64,
         rules: &[String],
     ) -> Result<Vec<RawFinding>, EvalError> {
-        let mut store = self.inner.engine.store();
-        let guest = self.inner.pre.instantiate(&mut store).map_err(|e| self.classify(&store, &e))?;
         let input = types::Evaluation {
             resources: wit_resources(resources),
             evidence: evidence.iter().map(crate::evidence::to_wit).collect(),
@@ -135,7 +142,7 @@ impl Policy {
             now_unix,
             rules: rules.to_vec(),
         };
-        self.call_evaluate(&mut store, &guest, &input, resources.len())
+        self.with_instance(|store, guest| self.call_evaluate(store, guest, &input, resources.len()))
     }
 
     /// Ask for evidence, get it from `fetch`, and evaluate, all in one fresh sandbox (one
@@ -152,20 +159,46 @@ impl Policy {
         rules: &[String],
         fetch: impl FnOnce(&[EvidenceRequest]) -> Result<Vec<Evidence>, String>,
     ) -> Result<Vec<RawFinding>, EvalError> {
-        let mut store = self.inner.engine.store();
-        let guest = self.inner.pre.instantiate(&mut store).map_err(|e| self.classify(&store, &e))?;
         let wit = wit_resources(resources);
-        let requests = self.call_requests(&mut store, &guest, &wit, settings)?;
-        let evidence = fetch(&requests).map_err(|reason| EvalError::Evidence { policy: self.name().into(), reason })?;
-        self.inner.engine.reset_deadline(&mut store);
-        let input = types::Evaluation {
-            resources: wit,
-            evidence: evidence.iter().map(crate::evidence::to_wit).collect(),
-            settings: settings.to_string(),
-            now_unix,
-            rules: rules.to_vec(),
+        self.with_instance(|store, guest| {
+            let requests = self.call_requests(store, guest, &wit, settings)?;
+            let evidence =
+                fetch(&requests).map_err(|reason| EvalError::Evidence { policy: self.name().into(), reason })?;
+            self.inner.engine.reset_deadline(store);
+            let input = types::Evaluation {
+                resources: wit,
+                evidence: evidence.iter().map(crate::evidence::to_wit).collect(),
+                settings: settings.to_string(),
+                now_unix,
+                rules: rules.to_vec(),
+            };
+            self.call_evaluate(store, guest, &input, resources.len())
+        })
+    }
+
+    /// Run `f` on an instance: a fresh one, or with `reuse_instances` an idle one whose last use
+    /// returned normally. The instance is kept for reuse only when `f` succeeds.
+    fn with_instance<R>(
+        &self,
+        f: impl FnOnce(&mut Store<StoreState>, &crate::bindings::Policy) -> Result<R, EvalError>,
+    ) -> Result<R, EvalError> {
+        let engine = &self.inner.engine;
+        let reuse = engine.config.reuse_instances;
+        let idle = if reuse { self.inner.idle.lock().unwrap_or_else(PoisonError::into_inner).pop() } else { None };
+        let mut warm = if let Some(mut warm) = idle {
+            engine.reset_deadline(&mut warm.store);
+            warm
+        } else {
+            let mut store = engine.store();
+            let guest = self.inner.pre.instantiate(&mut store).map_err(|e| self.classify(&store, &e))?;
+            Warm { store, guest, uses: 0 }
         };
-        self.call_evaluate(&mut store, &guest, &input, resources.len())
+        let result = f(&mut warm.store, &warm.guest);
+        warm.uses += 1;
+        if reuse && result.is_ok() && warm.uses < MAX_REUSES && !warm.store.data().hit_memory_limit {
+            self.inner.idle.lock().unwrap_or_else(PoisonError::into_inner).push(warm);
+        }
+        result
     }
 
     fn call_requests(

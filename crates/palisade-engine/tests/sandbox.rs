@@ -8,7 +8,12 @@ use palisade_engine::{Engine, EngineConfig, EngineError, EvalError, Policy};
 use palisade_policies::fixtures::HOSTILE;
 
 fn engine(timeout: Duration, memory_limit: usize) -> Engine {
-    Engine::new(EngineConfig { cache_dir: None, memory_limit, timeout, pooled_instances: None }).unwrap()
+    engine_with(timeout, memory_limit, false)
+}
+
+fn engine_with(timeout: Duration, memory_limit: usize, reuse_instances: bool) -> Engine {
+    Engine::new(EngineConfig { cache_dir: None, memory_limit, timeout, pooled_instances: None, reuse_instances })
+        .unwrap()
 }
 
 fn hostile(engine: &Engine) -> Policy {
@@ -136,6 +141,7 @@ fn pooled_engine_keeps_the_limits() {
         memory_limit: 32 << 20,
         timeout: Duration::from_millis(200),
         pooled_instances: Some(4),
+        reuse_instances: false,
     })
     .unwrap();
     let policy = hostile(&engine);
@@ -171,4 +177,33 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
         if path.is_dir() { out.extend(walk(&path)) } else { out.push(path) }
     }
     out
+}
+
+/// With instance reuse (the CLI), an instance that trapped, ran out of time or hit the memory
+/// limit is never reused: each failure is reported as with fresh instances, and the next
+/// evaluation answers as the first did.
+#[test]
+fn reused_instances_recover_from_every_failure() {
+    let policy = hostile(&engine_with(Duration::from_millis(200), 32 << 20, true));
+    let first = run(&policy, "ok").unwrap();
+    assert_eq!(first.len(), 1);
+    for (mode, expected) in [
+        (
+            "trap",
+            EvalError::Trap {
+                policy: "hostile".into(),
+                reason: "wasm trap: unreachable code reached (the policy panicked)".into(),
+            },
+        ),
+        ("loop", EvalError::Timeout { policy: "hostile".into(), millis: 200 }),
+        ("alloc", EvalError::OutOfMemory { policy: "hostile".into(), limit_mib: 32 }),
+        ("error", EvalError::Policy { policy: "hostile".into(), reason: "hostile policy refuses to evaluate".into() }),
+    ] {
+        assert_eq!(run(&policy, mode).unwrap_err(), expected, "{mode}");
+        assert_eq!(run(&policy, "ok").unwrap(), first, "after {mode}");
+    }
+    // Many evaluations on few instances give the same answer every time.
+    for _ in 0..300 {
+        assert_eq!(run(&policy, "ok").unwrap(), first);
+    }
 }

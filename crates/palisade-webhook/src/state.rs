@@ -43,6 +43,8 @@ impl State {
             memory_limit: limits.policy_memory_mib.saturating_mul(1 << 20),
             timeout: Duration::from_millis(limits.policy_timeout_ms),
             pooled_instances: Some(limits.concurrency),
+            // Every request gets a fresh instance: no state crosses from one review to the next.
+            reuse_instances: false,
         })
         .map_err(|source| ConfigError::Engine { path: path.to_path_buf(), source })?;
         // A component named by several profiles is compiled once.
