@@ -94,14 +94,15 @@ export function blobCases(about) {
   const keylessArgs = ['--bundle', `${blob}.sigstore.json`, '--trusted-root', 'trusted_root.json'];
   const identity = about.certificateIdentity;
   const issuer = about.certificateOidcIssuer;
+  const signedAt = new Date(about.signedAt * 1000).toISOString().replace('.000Z', 'Z');
+  // The testkit's log holds 5 other entries first and numbers them from 1,000,000.
   const keyless = (dir) => ({
     blob,
     certificateAuthority: 'https://fulcio.test',
     certificateIdentity: identity,
     certificateOidcIssuer: issuer,
     digest: digest(dir),
-    // The testkit's log holds 5 other entries first and numbers them from 1,000,000.
-    integratedTime: new Date(about.signedAt * 1000).toISOString().replace('.000Z', 'Z'),
+    integratedTime: signedAt,
     tlogIndex: 1_000_005,
     verified: true,
   });
@@ -119,6 +120,16 @@ export function blobCases(about) {
       name: 'key-based: tampered blob',
       dir: 'key-tampered', files: keyFiles, args: keyArgs,
       expected: () => ({ blob, reason: 'signature does not verify with key cosign.pub', verified: false }),
+    },
+    {
+      name: 'key-based bundle: blob, bundle with its log entry, public key and trusted root',
+      dir: 'key-bundle',
+      files: [[blob, 'blob'], [`${blob}.sigstore.json`, 'sigstore-bundle'], ['cosign.pub', 'cosign-public-key'],
+        ['trusted_root.json', 'sigstore-trusted-root']],
+      args: [...keylessArgs, '--key', 'cosign.pub'],
+      expected: (dir) => ({
+        blob, digest: digest(dir), integratedTime: signedAt, key: 'cosign.pub (ECDSA P-256)', tlogIndex: 1_000_005, verified: true,
+      }),
     },
     {
       name: 'keyless: bundle, trusted root, exact identity and issuer',

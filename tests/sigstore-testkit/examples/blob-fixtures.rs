@@ -10,6 +10,8 @@
 //! DIR/keyless/artifact.txt             a blob, its Sigstore bundle (v0.3, Fulcio-shaped
 //! DIR/keyless/artifact.txt.sigstore.json   certificate, Rekor-shaped log entry) and the
 //! DIR/keyless/trusted_root.json        trusted root naming the test CA and log
+//! DIR/key-bundle/…                     the blob, a key-based bundle (v0.3, logged), the public
+//!                                      key and the trusted root
 //! ```
 //!
 //! Keys come from fixed seeds (the testkit's), so every run writes the same bytes. The keyless
@@ -73,6 +75,16 @@ fn write_all(dir: &Path) -> Result<(), String> {
     let d = dir.join("keyless");
     write(&d, "artifact.txt", BLOB)?;
     write(&d, "artifact.txt.sigstore.json", bundle.as_bytes())?;
+    write(&d, "trusted_root.json", root.as_bytes())?;
+
+    // Key-based bundle: the P-256 key's signature with its entry in a fresh copy of the log.
+    let mut log = Log::new("rekor", 9, T0 - 86_400);
+    let bundle = kit::bundle(BundleVersion::V03, BLOB, &key, None, &mut log, SIGNED_AT);
+    let bundle = serde_json::to_string_pretty(&bundle).map_err(|e| e.to_string())?;
+    let d = dir.join("key-bundle");
+    write(&d, "artifact.txt", BLOB)?;
+    write(&d, "artifact.txt.sigstore.json", bundle.as_bytes())?;
+    write(&d, "cosign.pub", key.public_pem().as_bytes())?;
     write(&d, "trusted_root.json", root.as_bytes())?;
 
     let about = json!({
