@@ -1,6 +1,6 @@
 // The built playground in a real headless Chromium (Debian's `chromium`, driven by
 // playwright-core; nothing is downloaded): paste a fixture, compare with the CLI, click a finding,
-// share-link round trip, chart verification, offline reload, screenshot, and the time to check
+// share-link round trip, chart and blob verification, offline reload, screenshot, and the time to check
 // 100 objects with every default policy.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -267,6 +267,18 @@ test('drop a blob with its signature or Sigstore bundle: the verdict equals `pal
     await page.waitForFunction(() => window.palisade.lastVerdict);
     assert.deepEqual(await page.evaluate(() => window.palisade.lastVerdict), { error: 'a certificate identity needs an OIDC issuer too' });
     await page.screenshot({ path: join(artefacts, 'playground-blob.png'), fullPage: true });
+
+    // A chart and a blob at once: the page verifies one or the other, as the CLI's two commands.
+    await page.click('#clear-evidence');
+    await page.setInputFiles('#evidence-input', [join(root, 'key', 'artifact.txt'), join(root, 'key', 'artifact.txt.sig'),
+      join(shared, 'fixtures', 'helm-prov', 'demo-0.1.0.tgz')]);
+    await page.waitForFunction(() => document.querySelectorAll('#evidence select').length === 3);
+    await page.evaluate(() => { window.palisade.lastVerdict = undefined; });
+    await page.click('#verify');
+    await page.waitForFunction(() => window.palisade.lastVerdict);
+    assert.deepEqual(await page.evaluate(() => window.palisade.lastVerdict), {
+      error: 'verify a chart or a blob, not both: remove one of them or change its kind',
+    });
   } finally {
     await page.close();
     rmSync(root, { recursive: true, force: true });

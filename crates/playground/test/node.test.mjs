@@ -1,5 +1,6 @@
 // The transpiled components in Node over the shared fixtures: every report must be the CLI's
-// `palisade check --format json`, byte for byte; chart verdicts must be `palisade verify chart`'s.
+// `palisade check --format json`, byte for byte; chart and blob verdicts must be `palisade verify
+// chart`'s and `palisade verify blob`'s.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
