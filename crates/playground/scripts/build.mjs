@@ -3,6 +3,7 @@
 // component with jco, and copy the static page. Run from anywhere: `node scripts/build.mjs`.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,10 +22,45 @@ function cargo(args, cwd = repo) {
   execFileSync(process.env.CARGO || 'cargo', args, { cwd, stdio: ['ignore', 'inherit', 'inherit'] });
 }
 
-/** The CLI binary, built if needed (a no-op when up to date). */
-export function cli() {
-  cargo(['build', '--release', '--locked', '-p', 'palisade-cli']);
-  return join(target, 'release', 'palisade');
+/** Where the build records the tools it built, for the tests (see `tools()`). */
+export const toolsFile = join(target, 'playground', 'tools.json');
+
+/**
+ * Build the workspace as the README's test command does (`cargo test --release --locked
+ * --workspace`, here with `--no-run`) and return the executables the playground needs: the CLI
+ * (`palisade`) and the testkit's `blob-fixtures` example. Right after that command this is a
+ * no-op. Building `-p palisade-cli` alone would resolve dependency features without the other
+ * members' dev-dependencies (`sha2`, `digest`, … differ) and compile wasmtime and everything
+ * above it a second time.
+ */
+export function buildTools() {
+  const out = execFileSync(
+    process.env.CARGO || 'cargo',
+    ['test', '--release', '--locked', '--workspace', '--no-run', '--message-format=json-render-diagnostics'],
+    { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 256 << 20 },
+  );
+  const found = {};
+  for (const line of out.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const m = JSON.parse(line);
+    // Skip the bin's unit-test harness (`profile.test`), which has the same target name.
+    if (m.reason !== 'compiler-artifact' || !m.executable || m.profile.test) continue;
+    if (m.target.name === 'palisade' && m.target.kind.includes('bin')) found.palisade = m.executable;
+    if (m.target.name === 'blob-fixtures' && m.target.kind.includes('example')) found.blobFixtures = m.executable;
+  }
+  for (const name of ['palisade', 'blobFixtures']) {
+    if (!found[name]) throw new Error(`cargo test --no-run built no ${name} executable`);
+  }
+  return found;
+}
+
+/** The tools the last build recorded (`{palisade, blobFixtures}`, absolute paths). */
+export function tools() {
+  try {
+    return JSON.parse(readFileSync(toolsFile, 'utf8'));
+  } catch (e) {
+    throw new Error(`${toolsFile}: ${e.message} (run \`node scripts/build.mjs\` first)`);
+  }
 }
 
 async function transpile(name, component, outDir) {
@@ -44,7 +80,8 @@ async function transpile(name, component, outDir) {
 }
 
 async function main() {
-  const palisade = cli();
+  const built = buildTools();
+  const { palisade } = built;
   await rm(dist, { recursive: true, force: true });
   const exported = join(target, 'playground', 'policies');
   await rm(exported, { recursive: true, force: true });
@@ -81,6 +118,8 @@ async function main() {
   if (!sw.includes('__PRECACHE_VERSION__')) throw new Error('sw.js lacks its version placeholder');
   await writeFile(join(dist, 'sw.js'), sw.replace('__PRECACHE_VERSION__', version));
   await writeFile(join(dist, 'precache.json'), JSON.stringify({ version, files }) + '\n');
+  await mkdir(dirname(toolsFile), { recursive: true });
+  await writeFile(toolsFile, `${JSON.stringify(built, null, 2)}\n`);
   const weight = await pageWeight();
   console.log(`playground built in ${dist}: ${weight.files} files, ${weight.bytes} bytes, ${weight.gzip} bytes gzipped`);
 }

@@ -1,6 +1,6 @@
 // The playground page: editor, policy and settings selection, results, share links, evidence
 // drop. All judgement happens in the components (see engine.js); this file is the UI.
-import { chartVerdict } from './engine.js';
+import { blobVerdict, chartVerdict, cliJson } from './engine.js';
 import { settingsForm } from './settings-form.js';
 import { WorkerRuntime } from './worker-runtime.js';
 import { decodeState, encodeState } from './share.js';
@@ -248,6 +248,9 @@ async function run() {
 
 // ---------- supply chain ----------
 
+/** Names of signature files: `x.sig` (cosign) and Sigstore bundles, each about the blob `x`. */
+const SIGNATURE_SUFFIXES = ['.sig', '.sigstore.json', '.sigstore', '.bundle.json', '.bundle'];
+
 /** The evidence kind of a dropped file, by its name (the user may change it). */
 function kindOf(name) {
   const n = name.toLowerCase();
@@ -255,7 +258,7 @@ function kindOf(name) {
   if (n.endsWith('.tgz') || n.endsWith('.tar.gz')) return 'helm-chart';
   if (/\.(gpg|kbx|pgp|keyring)$/.test(n) || n.endsWith('.asc') && n.includes('key')) return 'openpgp-keyring';
   if (n.endsWith('.sig')) return 'cosign-signature';
-  if (n.endsWith('.sigstore.json') || n.endsWith('.bundle') || n.endsWith('.sigstore')) return 'sigstore-bundle';
+  if (SIGNATURE_SUFFIXES.some((s) => s !== '.sig' && n.endsWith(s))) return 'sigstore-bundle';
   if (n.includes('trusted_root') || n.includes('trusted-root')) return 'sigstore-trusted-root';
   if (n.endsWith('.pub') || n.endsWith('.pem')) return 'cosign-public-key';
   return 'blob';
@@ -282,21 +285,58 @@ function renderEvidence() {
 }
 
 async function addFiles(files) {
+  // A file whose signature comes with it is a blob, whatever its name (a signed `release.yaml`).
+  const signed = new Set(files.flatMap((f) => SIGNATURE_SUFFIXES
+    .filter((s) => f.name.toLowerCase().endsWith(s)).map((s) => f.name.slice(0, -s.length))));
   let addedInput = false;
   for (const file of files) {
     const data = new Uint8Array(await file.arrayBuffer());
-    if (/\.(ya?ml|json)$/i.test(file.name) && !/(trusted.root|sigstore)/i.test(file.name)) {
+    const evidenceName = signed.has(file.name) || /(trusted.root|sigstore|bundle)/i.test(file.name);
+    if (/\.(ya?ml|json)$/i.test(file.name) && !evidenceName) {
       const text = new TextDecoder().decode(data);
       const blank = state.inputs.length === 1 && state.inputs[0].text.trim() === '';
       if (blank) state.inputs[0] = { name: file.name, text };
       else state.inputs.push({ name: file.name, text });
       addedInput = true;
     } else {
-      evidence.push({ name: file.name, kind: kindOf(file.name), data });
+      evidence.push({ name: file.name, kind: signed.has(file.name) ? 'blob' : kindOf(file.name), data });
     }
   }
   if (addedInput) showInput(state.inputs.length - 1);
   renderEvidence();
+}
+
+/**
+ * The expected keyless signer from the form, as the policy's `identities` entry (the CLI's
+ * `--certificate-identity[-regexp]` and `--certificate-oidc-issuer[-regexp]`), or null when both
+ * are empty. Throws when only one is given.
+ */
+function keylessIdentity() {
+  const identity = $('certificate-identity').value.trim();
+  const issuer = $('certificate-oidc-issuer').value.trim();
+  if (!identity && !issuer) return null;
+  if (!issuer) throw new Error('a certificate identity needs an OIDC issuer too');
+  if (!identity) throw new Error('an OIDC issuer needs a certificate identity too');
+  return {
+    [$('certificate-identity-regexp').checked ? 'subjectRegExp' : 'subject']: identity,
+    [$('certificate-oidc-issuer-regexp').checked ? 'issuerRegExp' : 'issuer']: issuer,
+  };
+}
+
+/** What the dropped files ask to verify: `{chart}`, `{blob, settings}` or `{}`; throws on a mix. */
+function verification() {
+  const chart = evidence.find((e) => e.kind === 'helm-chart');
+  const blobs = evidence.filter((e) => e.kind === 'blob');
+  if (chart && blobs.length > 0) throw new Error('verify a chart or a blob, not both: remove one of them or change its kind');
+  if (blobs.length > 1) {
+    throw new Error(`verify one blob at a time (${blobs.map((b) => b.name).join(', ')}): remove the others or change their kind`);
+  }
+  if (chart) return { chart, settings: {} };
+  if (blobs.length === 1) {
+    const identity = keylessIdentity();
+    return { blob: blobs[0], settings: identity ? { identities: [identity] } : {} };
+  }
+  return { settings: {} };
 }
 
 async function verify() {
@@ -304,19 +344,21 @@ async function verify() {
   box.hidden = false;
   box.className = '';
   try {
-    const findings = await runtime.verify(evidence, $('now').value.trim() || null);
-    const chart = evidence.find((e) => e.kind === 'helm-chart');
-    // Without a chart there is no CLI verdict format to follow: show what the policy reported.
-    const result = chart
-      ? chartVerdict(chart.name, findings)
-      : { findings: findings.map((f) => ({ rule: f.rule, severity: f.severity, message: f.message })) };
-    if (!chart && findings.length === 0) {
-      box.textContent = 'The supply-chain policy reported nothing about these files (no chart among them).';
+    const { chart, blob, settings } = verification();
+    const findings = await runtime.verify(evidence, $('now').value.trim() || null, settings);
+    // Without a chart or blob there is no CLI verdict format to follow: show what the policy reported.
+    let result;
+    if (chart) result = chartVerdict(chart.name, findings);
+    else if (blob) result = blobVerdict(blob.name, findings);
+    else result = { findings: findings.map((f) => ({ rule: f.rule, severity: f.severity, message: f.message })) };
+    if (!chart && !blob && findings.length === 0) {
+      box.textContent = 'The supply-chain policy reported nothing about these files (no chart or blob among them).';
       window.palisade.lastVerdict = result;
       return;
     }
     box.className = result.verified === false ? 'bad' : result.verified ? 'ok' : '';
-    box.textContent = JSON.stringify(result, null, 2);
+    // As `palisade verify chart|blob --format json` prints it.
+    box.textContent = cliJson(result);
     window.palisade.lastVerdict = result;
   } catch (e) {
     box.className = 'bad';
@@ -376,7 +418,10 @@ async function start() {
   });
   $('evidence-input').addEventListener('change', (ev) => {
     busy();
-    addFiles([...ev.target.files]).finally(schedule);
+    const files = [...ev.target.files];
+    // Forget the selection, so choosing the same files again (after Clear) adds them again.
+    ev.target.value = '';
+    addFiles(files).finally(schedule);
   });
   for (const target of [$('editor'), $('dropzone')]) {
     target.addEventListener('dragover', (ev) => { ev.preventDefault(); target.classList.add('over'); });

@@ -149,10 +149,13 @@ export class Runtime {
 
   /**
    * Run the `supply-chain` component over dropped files as evidence (`[{name, kind, data}]`,
-   * data a Uint8Array), the way `palisade verify chart` does: one `HelmChart` resource named after
-   * the chart, settings `{}`, all rules. Returns the raw findings, or throws the policy's error.
+   * data a Uint8Array), the way `palisade verify chart` and `palisade verify blob` do: one
+   * `HelmChart` resource named after the chart and one `Blob` resource per blob, all rules, and
+   * `settings` (for blobs, the expected keyless signers: `{identities: [...]}`). A signature or
+   * bundle is evidence about the blob it signs (`x` for `x.sig`; the only blob when there is
+   * one). Returns the raw findings, or throws the policy's error.
    */
-  async verify(files, now) {
+  async verify(files, now, settings = {}) {
     const policy = this.policy('supply-chain');
     if (!policy) throw new Error('the supply-chain policy is not in this build');
     this.host ??= (await this.web.instantiate()).host;
@@ -164,16 +167,26 @@ export class Runtime {
     }
     const nowUnix = unix < 0n ? 0n : unix;
     const chart = files.find((f) => f.kind === 'helm-chart');
-    const subject = (f) => (f.kind === 'helm-chart' || f.kind === 'helm-provenance') && chart ? chart.name : f.name;
+    const blobs = files.filter((f) => f.kind === 'blob');
+    const signed = (f) => (blobs.length === 1 ? blobs[0] : blobs.find((b) => f.name.startsWith(`${b.name}.`)))?.name;
+    const subject = (f) => {
+      if (chart && (f.kind === 'helm-chart' || f.kind === 'helm-provenance')) return chart.name;
+      if (f.kind === 'cosign-signature' || f.kind === 'sigstore-bundle') return signed(f) ?? f.name;
+      return f.name;
+    };
     const evidence = files.map((f) => ({
-      subject: subject(f), kind: f.kind, mediaType: f.mediaType ?? '', data: f.data, annotations: [],
+      subject: subject(f), kind: f.kind, mediaType: MEDIA_TYPES[f.kind] ?? '', data: f.data, annotations: [],
     }));
-    const resources = chart
-      ? [{ index: 0, json: JSON.stringify({ apiVersion: 'palisade.dev/v1', kind: 'HelmChart', metadata: { name: chart.name } }) }]
-      : [];
+    const objects = [
+      ...(chart ? [{ kind: 'HelmChart', name: chart.name }] : []),
+      ...blobs.map((b) => ({ kind: 'Blob', name: b.name })),
+    ];
+    const resources = objects.map(({ kind, name }, index) => ({
+      index, json: JSON.stringify({ apiVersion: 'palisade.dev/v1', kind, metadata: { name } }),
+    }));
     const instance = await policy.component.instantiate();
     try {
-      return instance.evaluate({ resources, evidence, settings: '{}', nowUnix, rules: [] });
+      return instance.evaluate({ resources, evidence, settings: JSON.stringify(settings), nowUnix, rules: [] });
     } catch (e) {
       const { kind, message } = failure(e);
       throw new Error(kind === 'policy'
@@ -181,6 +194,27 @@ export class Runtime {
         : `policy \`supply-chain\` crashed: ${message}`);
     }
   }
+}
+
+/** Media types the CLI gives evidence of these kinds (`crates/palisade-cli/src/verify_blob.rs`). */
+const MEDIA_TYPES = { 'cosign-signature': 'application/vnd.dev.cosign.signature' };
+
+/**
+ * `value` as `palisade verify … --format json` prints it: serde_json's pretty form, object keys
+ * sorted (serde_json's map is ordered by key), and a final newline.
+ */
+export function cliJson(value) {
+  const sort = (v) => {
+    if (Array.isArray(v)) return v.map(sort);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort(v[k])]));
+    return v;
+  };
+  return `${JSON.stringify(sort(value), null, 2)}\n`;
+}
+
+/** The value of the `key: value` line of a signer report, or undefined. */
+function field(message, key) {
+  return message.split('\n').find((l) => l.startsWith(`${key}: `))?.slice(key.length + 2);
 }
 
 /**
@@ -193,13 +227,47 @@ export function chartVerdict(chart, findings) {
   if (denied) return { chart, verified: false, reason: denied.message };
   const signer = findings.find((f) => f.rule === 'chart-signer');
   if (!signer) throw new Error(`the supply-chain policy returned no verdict for ${chart}`);
-  const field = (key) => signer.message.split('\n').find((l) => l.startsWith(`${key}: `))?.slice(key.length + 2);
-  const out = { chart, verified: true, signedBy: field('Signed by'), fingerprint: field('Using Key With Fingerprint') };
-  const subkey = field('Using Subkey With Fingerprint');
+  const get = (key) => field(signer.message, key);
+  const out = { chart, verified: true, signedBy: get('Signed by'), fingerprint: get('Using Key With Fingerprint') };
+  const subkey = get('Using Subkey With Fingerprint');
   if (subkey !== undefined) out.subkey = subkey;
-  out.digest = field('Chart Hash Verified');
+  out.digest = get('Chart Hash Verified');
   if (!out.signedBy || !out.fingerprint || !out.digest) {
     throw new Error(`the supply-chain policy reported a malformed verification: ${signer.message}`);
   }
+  return out;
+}
+
+/**
+ * The verdict of `Runtime.verify` on a blob, as `palisade verify blob --format json` prints it
+ * (`blob-signature` denies with the reason, `blob-signer` carries `Key: value` lines; see
+ * `parse_signer` in `crates/palisade-cli/src/verify_blob.rs`).
+ */
+export function blobVerdict(blob, findings) {
+  const denied = findings.find((f) => f.rule === 'blob-signature');
+  if (denied) return { blob, verified: false, reason: denied.message };
+  const signer = findings.find((f) => f.rule === 'blob-signer');
+  if (!signer) throw new Error(`the supply-chain policy returned no verdict for ${blob}`);
+  const get = (key) => field(signer.message, key);
+  const digest = get('Digest');
+  if (digest === undefined) throw new Error(`the supply-chain policy reported a malformed verification: ${signer.message}`);
+  const out = { blob, verified: true };
+  const optional = {
+    key: get('Verified with key'),
+    certificateIdentity: get('Certificate identity'),
+    certificateOidcIssuer: get('Certificate OIDC issuer'),
+    certificateAuthority: get('Certificate authority'),
+    tlogIndex: get('Transparency log index'),
+    integratedTime: get('Integrated time'),
+  };
+  for (const [k, v] of Object.entries(optional)) if (v !== undefined) out[k] = v;
+  if (out.tlogIndex !== undefined) {
+    const index = /^[0-9]+$/.test(out.tlogIndex) ? Number(out.tlogIndex) : NaN;
+    if (!Number.isSafeInteger(index)) {
+      throw new Error(`the supply-chain policy reported a malformed log index: ${signer.message}`);
+    }
+    out.tlogIndex = index;
+  }
+  out.digest = digest;
   return out;
 }

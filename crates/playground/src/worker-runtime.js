@@ -80,10 +80,10 @@ export class WorkerRuntime {
     }
   }
 
-  async verify(files, now) {
+  async verify(files, now, settings = {}) {
     const data = files.map((f) => ({ name: f.name, kind: f.kind, data: f.data }));
     try {
-      return await this.watched('verify', [data, now]);
+      return await this.watched('verify', [data, now, settings]);
     } catch (e) {
       if (!e?.timeout) throw e;
       this.policies = await this.start();

@@ -1,6 +1,6 @@
 // The built playground in a real headless Chromium (Debian's `chromium`, driven by
 // playwright-core; nothing is downloaded): paste a fixture, compare with the CLI, click a finding,
-// share-link round trip, chart verification, offline reload, screenshot, and the time to check
+// share-link round trip, chart and blob verification, offline reload, screenshot, and the time to check
 // 100 objects with every default policy.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -13,7 +13,7 @@ import { after, before, test } from 'node:test';
 import { chromium } from 'playwright-core';
 
 import { pageWeight } from '../scripts/build.mjs';
-import { cli, corpus100, dist, NOW, palisade, repo, shared } from './helpers.mjs';
+import { blobCases, blobFixtures, cli, corpus100, dist, NOW, palisade, repo, shared } from './helpers.mjs';
 
 const CHROMIUM = process.env.PALISADE_CHROMIUM || '/usr/bin/chromium';
 const artefacts = join(repo, 'target', 'playground');
@@ -210,10 +210,79 @@ test('drop a chart, its .prov and a keyring: the verdict equals `palisade verify
     await page.waitForFunction(() => window.palisade.lastVerdict);
     const verdict = await page.evaluate(() => window.palisade.lastVerdict);
     const expected = cli(['verify', 'chart', 'demo-0.1.0.tgz', '--keyring', keyring, '--format', 'json', '--now', String(now)], cwd);
+    assert.equal(await page.textContent('#verdict'), expected.stdout);
     assert.deepEqual(verdict, JSON.parse(expected.stdout));
     assert.equal(verdict.verified, chartDir === '.');
   }
   await page.close();
+});
+
+test('drop a blob with its signature or Sigstore bundle: the verdict equals `palisade verify blob`', async () => {
+  const { dir: root, about } = blobFixtures();
+  const page = await open(server.url);
+  try {
+    // Verify as of the fixtures' time, in the page and with the CLI's --now.
+    await page.fill('#now', String(about.now));
+    for (const c of blobCases(about)) {
+      await page.evaluate(() => { window.palisade.lastVerdict = undefined; });
+      await page.click('#clear-evidence');
+      const id = c.identity ?? { identity: '', issuer: '' };
+      await page.fill('#certificate-identity', id.identity);
+      await page.setChecked('#certificate-identity-regexp', Boolean(id.identityRegexp));
+      await page.fill('#certificate-oidc-issuer', id.issuer);
+      await page.setChecked('#certificate-oidc-issuer-regexp', Boolean(id.issuerRegexp));
+      const cwd = join(root, c.dir);
+      await page.setInputFiles('#evidence-input', c.files.map(([name]) => join(cwd, name)));
+      await page.waitForFunction((n) => document.querySelectorAll('#evidence select').length === n, c.files.length);
+      assert.deepEqual(await page.$$eval('#evidence select', (s) => s.map((x) => x.value)), c.files.map(([, kind]) => kind), c.name);
+      await page.click('#verify');
+      await page.waitForFunction(() => window.palisade.lastVerdict);
+      const verdict = await page.evaluate(() => window.palisade.lastVerdict);
+      const expected = cli(['verify', 'blob', 'artifact.txt', ...c.args, '--format', 'json', '--now', String(about.now)], cwd);
+      assert.equal(await page.textContent('#verdict'), expected.stdout, c.name);
+      assert.deepEqual(verdict, c.expected(cwd), c.name);
+      assert.equal(expected.status, verdict.verified ? 0 : 1, c.name);
+      assert.equal(await page.getAttribute('#verdict', 'class'), verdict.verified ? 'ok' : 'bad', c.name);
+    }
+
+    // A keyless bundle without the expected signer is refused, as the CLI refuses it (exit 2).
+    await page.fill('#certificate-identity', '');
+    await page.fill('#certificate-oidc-issuer', '');
+    await page.evaluate(() => { window.palisade.lastVerdict = undefined; });
+    await page.click('#verify');
+    await page.waitForFunction(() => window.palisade.lastVerdict);
+    const cwd = join(root, 'keyless');
+    const refused = cli(['verify', 'blob', 'artifact.txt', '--bundle', 'artifact.txt.sigstore.json', '--trusted-root', 'trusted_root.json',
+      '--format', 'json', '--now', String(about.now)], cwd);
+    assert.equal(refused.status, 2);
+    assert.equal(refused.stdout, '');
+    const reason = 'blob artifact.txt: a keyless bundle needs an expected certificate identity and OIDC issuer';
+    assert.equal(refused.stderr, `palisade: policy \`supply-chain\` could not evaluate: ${reason}\n`);
+    assert.deepEqual(await page.evaluate(() => window.palisade.lastVerdict), { error: `policy \`supply-chain\` could not evaluate: ${reason}` });
+
+    // Half an expected signer is refused before anything runs.
+    await page.fill('#certificate-identity', about.certificateIdentity);
+    await page.evaluate(() => { window.palisade.lastVerdict = undefined; });
+    await page.click('#verify');
+    await page.waitForFunction(() => window.palisade.lastVerdict);
+    assert.deepEqual(await page.evaluate(() => window.palisade.lastVerdict), { error: 'a certificate identity needs an OIDC issuer too' });
+    await page.screenshot({ path: join(artefacts, 'playground-blob.png'), fullPage: true });
+
+    // A chart and a blob at once: the page verifies one or the other, as the CLI's two commands.
+    await page.click('#clear-evidence');
+    await page.setInputFiles('#evidence-input', [join(root, 'key', 'artifact.txt'), join(root, 'key', 'artifact.txt.sig'),
+      join(shared, 'fixtures', 'helm-prov', 'demo-0.1.0.tgz')]);
+    await page.waitForFunction(() => document.querySelectorAll('#evidence select').length === 3);
+    await page.evaluate(() => { window.palisade.lastVerdict = undefined; });
+    await page.click('#verify');
+    await page.waitForFunction(() => window.palisade.lastVerdict);
+    assert.deepEqual(await page.evaluate(() => window.palisade.lastVerdict), {
+      error: 'verify a chart or a blob, not both: remove one of them or change its kind',
+    });
+  } finally {
+    await page.close();
+    rmSync(root, { recursive: true, force: true });
+  }
 });
 
 test('an evaluation past its time limit is stopped and reported as the CLI reports it', async () => {

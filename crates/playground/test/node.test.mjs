@@ -1,18 +1,21 @@
 // The transpiled components in Node over the shared fixtures: every report must be the CLI's
-// `palisade check --format json`, byte for byte; chart verdicts must be `palisade verify chart`'s.
+// `palisade check --format json`, byte for byte; chart and blob verdicts must be `palisade verify
+// chart`'s and `palisade verify blob`'s.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 
-import { cli, cliJson, corpus100, dist, fixtures, NOW, nodeRuntime, shared } from './helpers.mjs';
+import { blobCases, blobFixtures, cli, cliJson, corpus100, dist, fixtures, NOW, nodeRuntime, shared } from './helpers.mjs';
 
 let runtime;
 let chartVerdict;
+let blobVerdict;
+let cliText;
 before(async () => {
   runtime = await nodeRuntime();
-  ({ chartVerdict } = await import(new URL(`file://${dist}/engine.js`).href));
+  ({ blobVerdict, chartVerdict, cliJson: cliText } = await import(new URL(`file://${dist}/engine.js`).href));
 });
 
 describe('reports equal the CLI', () => {
@@ -118,6 +121,26 @@ describe('chart verdicts equal `palisade verify chart`', () => {
       assert.deepEqual(verdict, JSON.parse(expected.stdout));
       assert.equal(verdict.verified, verified);
       assert.equal(expected.status, verified ? 0 : 1);
+    });
+  }
+});
+
+describe('blob verdicts equal `palisade verify blob`', () => {
+  const { dir: root, about } = blobFixtures();
+  after(() => rmSync(root, { recursive: true, force: true }));
+  for (const c of blobCases(about)) {
+    test(c.name, async () => {
+      const cwd = join(root, c.dir);
+      const files = c.files.map(([name, kind]) => ({ name, kind, data: readFileSync(join(cwd, name)) }));
+      const id = c.identity;
+      const settings = id ? {
+        identities: [{ [id.identityRegexp ? 'subjectRegExp' : 'subject']: id.identity, [id.issuerRegexp ? 'issuerRegExp' : 'issuer']: id.issuer }],
+      } : {};
+      const verdict = blobVerdict('artifact.txt', await runtime.verify(files, about.now, settings));
+      const expected = cli(['verify', 'blob', 'artifact.txt', ...c.args, '--format', 'json', '--now', String(about.now)], cwd);
+      assert.equal(cliText(verdict), expected.stdout);
+      assert.deepEqual(verdict, c.expected(cwd));
+      assert.equal(expected.status, verdict.verified ? 0 : 1);
     });
   }
 });
