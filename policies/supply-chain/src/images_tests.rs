@@ -237,3 +237,70 @@ fn key_signed_legacy_signature_with_rekor_bundle_checks_the_log() {
         )]
     );
 }
+
+mod fuzz {
+    //! Robustness of the image path: whatever bytes a registry serves as the manifest and the
+    //! signature layer (payload and annotations), evaluation returns findings or an error and
+    //! never panics, and nothing but the genuine signature of the served manifest verifies.
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn verified(result: &Result<Vec<(String, String)>, String>) -> bool {
+        result.as_ref().is_ok_and(|findings| findings.iter().all(|(rule, _)| rule != "image-signature"))
+    }
+
+    fn annotation_key() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("dev.cosignproject.cosign/signature".to_string()),
+            Just("dev.sigstore.cosign/certificate".to_string()),
+            Just("dev.sigstore.cosign/chain".to_string()),
+            Just("dev.sigstore.cosign/bundle".to_string()),
+            "[a-z./]{1,30}",
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn served_bytes_never_panic_or_verify(
+            manifest_bytes in proptest::collection::vec(any::<u8>(), 0..512),
+            payload in proptest::collection::vec(any::<u8>(), 0..512),
+            annotations in proptest::collection::vec((annotation_key(), "[ -~]{0,200}"), 0..5),
+        ) {
+            let key = Key::p256(1);
+            let served = evidence(KIND_OCI_MANIFEST, manifest_bytes, vec![("digest".into(), digest())]);
+            let sig = evidence(KIND_COSIGN_SIGNATURE, payload, annotations);
+            let result = run(key_rule(&key), IMAGE, vec![served, sig], vec![]);
+            prop_assert!(!verified(&result), "{result:?}");
+        }
+
+        #[test]
+        fn damaged_genuine_signatures_never_verify(
+            flips in proptest::collection::vec((any::<prop::sample::Index>(), 1u8..=255, any::<bool>()), 1..6),
+        ) {
+            let key = Key::p256(1);
+            let genuine = legacy(&key, None, None, &digest());
+            let mut damaged = genuine.clone();
+            for (at, xor, in_payload) in flips {
+                if in_payload || damaged.annotations.is_empty() {
+                    let i = at.index(damaged.data.len());
+                    damaged.data[i] ^= xor;
+                } else {
+                    let n = damaged.annotations.len();
+                    let (_, value) = &mut damaged.annotations[at.index(n)];
+                    let mut bytes = std::mem::take(value).into_bytes();
+                    let i = at.index(bytes.len().max(1)).min(bytes.len().saturating_sub(1));
+                    if let Some(b) = bytes.get_mut(i) {
+                        *b ^= xor & 0x3f;
+                    }
+                    *value = String::from_utf8_lossy(&bytes).into_owned();
+                }
+            }
+            prop_assume!(damaged.data != genuine.data || damaged.annotations != genuine.annotations);
+            let result = run(key_rule(&key), IMAGE, vec![manifest(), damaged], vec![]);
+            prop_assert!(!verified(&result), "{result:?}");
+        }
+    }
+}

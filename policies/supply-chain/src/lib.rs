@@ -83,6 +83,8 @@ mod chart;
 mod cleartext;
 pub mod images;
 mod keyring;
+#[cfg(test)]
+mod provenance_fuzz_tests;
 pub mod settings;
 pub mod sigstore;
 mod time;
