@@ -25,6 +25,19 @@ pub struct RuleDef {
 }
 
 impl RuleDef {
+    /// An opt-in rule of a catalog area, for the table-driven groups (control plane, legacy PSP).
+    #[must_use]
+    pub const fn opt_in(
+        category: &'static str,
+        id: &'static str,
+        title: &'static str,
+        severity: Severity,
+        remediation: &'static str,
+        standards: &'static [&'static str],
+    ) -> Self {
+        RuleDef { id, title, severity, category, remediation, standards, enabled_by_default: false }
+    }
+
     pub(crate) fn to_wit(self) -> wit::Rule {
         wit::Rule {
             id: self.id.into(),

@@ -43,20 +43,11 @@ pub(crate) struct PspRow {
     pub(crate) permits: Permits,
 }
 
-const fn rule(
-    id: &'static str,
-    title: &'static str,
-    severity: Severity,
-    remediation: &'static str,
-    standards: &'static [&'static str],
-) -> RuleDef {
-    RuleDef { id, title, severity, category: CATEGORY, remediation, standards, enabled_by_default: false }
-}
-
 /// Rows 1–10 of §1.11, in catalog order.
 pub(crate) const ROWS: [PspRow; 10] = [
     PspRow {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "legacy-psp-host-pid",
             "PodSecurityPolicy allows the host PID namespace",
             Severity::High,
@@ -66,7 +57,8 @@ pub(crate) const ROWS: [PspRow; 10] = [
         permits: Permits::Flag("hostPID"),
     },
     PspRow {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "legacy-psp-privileged",
             "PodSecurityPolicy allows privileged containers",
             Severity::High,
@@ -76,7 +68,8 @@ pub(crate) const ROWS: [PspRow; 10] = [
         permits: Permits::Flag("privileged"),
     },
     PspRow {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "legacy-psp-host-ipc",
             "PodSecurityPolicy allows the host IPC namespace",
             Severity::High,
@@ -86,7 +79,8 @@ pub(crate) const ROWS: [PspRow; 10] = [
         permits: Permits::Flag("hostIPC"),
     },
     PspRow {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "legacy-psp-host-network",
             "PodSecurityPolicy allows the host network",
             Severity::High,
@@ -96,7 +90,8 @@ pub(crate) const ROWS: [PspRow; 10] = [
         permits: Permits::Flag("hostNetwork"),
     },
     PspRow {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "legacy-psp-allow-privilege-escalation",
             "PodSecurityPolicy allows privilege escalation",
             Severity::Medium,
@@ -106,7 +101,8 @@ pub(crate) const ROWS: [PspRow; 10] = [
         permits: Permits::PrivilegeEscalation,
     },
     PspRow {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "legacy-psp-root-containers",
             "PodSecurityPolicy admits root containers",
             Severity::Medium,
@@ -116,7 +112,8 @@ pub(crate) const ROWS: [PspRow; 10] = [
         permits: Permits::RootUser,
     },
     PspRow {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "legacy-psp-net-raw",
             "PodSecurityPolicy does not drop NET_RAW",
             Severity::Medium,
@@ -126,7 +123,8 @@ pub(crate) const ROWS: [PspRow; 10] = [
         permits: Permits::NetRaw,
     },
     PspRow {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "legacy-psp-allowed-capabilities",
             "PodSecurityPolicy allows added capabilities",
             Severity::Medium,
@@ -136,7 +134,8 @@ pub(crate) const ROWS: [PspRow; 10] = [
         permits: Permits::AddedCapabilities,
     },
     PspRow {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "legacy-psp-default-seccomp",
             "PodSecurityPolicy sets no default seccomp profile",
             Severity::Low,
@@ -146,7 +145,8 @@ pub(crate) const ROWS: [PspRow; 10] = [
         permits: Permits::NoDefaultSeccomp,
     },
     PspRow {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "legacy-psp-required-drop-capabilities",
             "PodSecurityPolicy requires no capabilities dropped",
             Severity::Low,
@@ -158,7 +158,8 @@ pub(crate) const ROWS: [PspRow; 10] = [
 ];
 
 /// Row 11: the kube-apiserver does not enable `PodSecurityPolicy` admission.
-pub(crate) const LEGACY_PSP_ENABLED: RuleDef = rule(
+pub(crate) const LEGACY_PSP_ENABLED: RuleDef = RuleDef::opt_in(
+    CATEGORY,
     "legacy-psp-enabled",
     "API server does not enable PodSecurityPolicy admission",
     Severity::Low,

@@ -30,20 +30,11 @@ const STRONG_CIPHERS: &[&str] = &[
 ];
 
 /// An opt-in rule of the area.
-const fn rule(
-    id: &'static str,
-    title: &'static str,
-    severity: Severity,
-    remediation: &'static str,
-    standards: &'static [&'static str],
-) -> RuleDef {
-    RuleDef { id, title, severity, category: CATEGORY, remediation, standards, enabled_by_default: false }
-}
-
 /// Every control-plane rule, in catalog order.
 pub(crate) const ROWS: [Row; 59] = [
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "apiserver-anonymous-auth",
             "API server allows anonymous requests",
             Severity::High,
@@ -53,7 +44,8 @@ pub(crate) const ROWS: [Row; 59] = [
         target: Target::Flags(API, Is("anonymous-auth", "false")),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "apiserver-basic-auth-file",
             "API server uses a basic-auth file",
             Severity::High,
@@ -63,7 +55,8 @@ pub(crate) const ROWS: [Row; 59] = [
         target: Target::Flags(API, Absent("basic-auth-file")),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "apiserver-token-auth-file",
             "API server uses a static token file",
             Severity::High,
@@ -73,7 +66,8 @@ pub(crate) const ROWS: [Row; 59] = [
         target: Target::Flags(API, Absent("token-auth-file")),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "apiserver-kubelet-https",
             "API server talks to kubelets over HTTP",
             Severity::Medium,
@@ -83,7 +77,8 @@ pub(crate) const ROWS: [Row; 59] = [
         target: Target::Flags(API, IsNot("kubelet-https", &["false"])),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "apiserver-kubelet-client-cert-and-key",
             "API server has no kubelet client certificate",
             Severity::Medium,
@@ -93,7 +88,8 @@ pub(crate) const ROWS: [Row; 59] = [
         target: Target::Flags(API, Present(&["kubelet-client-certificate", "kubelet-client-key"])),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "apiserver-kubelet-certificate-authority",
             "API server does not verify kubelet certificates",
             Severity::Medium,
@@ -103,7 +99,8 @@ pub(crate) const ROWS: [Row; 59] = [
         target: Target::Flags(API, Present(&["kubelet-certificate-authority"])),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "apiserver-authorization-mode-not-always-allow",
             "API server authorizes every request",
             Severity::High,
@@ -113,7 +110,8 @@ pub(crate) const ROWS: [Row; 59] = [
         target: Target::Flags(API, Excludes("authorization-mode", "AlwaysAllow")),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "apiserver-authorization-mode-node",
             "API server authorization modes lack Node",
             Severity::Medium,
@@ -123,7 +121,8 @@ pub(crate) const ROWS: [Row; 59] = [
         target: Target::Flags(API, Includes { flag: "authorization-mode", any: &["Node"], missing_ok: false }),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "apiserver-authorization-mode-rbac",
             "API server authorization modes lack RBAC",
             Severity::Medium,
@@ -133,7 +132,8 @@ pub(crate) const ROWS: [Row; 59] = [
         target: Target::Flags(API, Includes { flag: "authorization-mode", any: &["RBAC"], missing_ok: false }),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "apiserver-admission-control-event-rate-limit",
             "Admission configuration lacks EventRateLimit",
             Severity::Medium,
@@ -143,7 +143,8 @@ pub(crate) const ROWS: [Row; 59] = [
         target: Target::AdmissionPlugin("EventRateLimit"),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "apiserver-admission-control-always-admit",
             "API server enables the AlwaysAdmit plugin",
             Severity::Medium,
@@ -153,7 +154,8 @@ pub(crate) const ROWS: [Row; 59] = [
         target: Target::Flags(API, Excludes("enable-admission-plugins", "AlwaysAdmit")),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "apiserver-always-pull-images-plugin",
             "API server admission plugins lack AlwaysPullImages",
             Severity::Medium,
@@ -166,7 +168,8 @@ pub(crate) const ROWS: [Row; 59] = [
         ),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "apiserver-security-context-deny-plugin",
             "API server lacks SecurityContextDeny and PSP",
             Severity::Medium,
@@ -183,7 +186,8 @@ pub(crate) const ROWS: [Row; 59] = [
         ),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "apiserver-service-account-plugin",
             "API server admission plugins lack ServiceAccount",
             Severity::Medium,
@@ -196,7 +200,8 @@ pub(crate) const ROWS: [Row; 59] = [
         ),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "apiserver-namespace-lifecycle-plugin",
             "API server admission plugins lack NamespaceLifecycle",
             Severity::Medium,
@@ -209,7 +214,8 @@ pub(crate) const ROWS: [Row; 59] = [
         ),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "apiserver-pod-security-policy-plugin",
             "API server admission plugins lack PodSecurityPolicy",
             Severity::Medium,
@@ -222,7 +228,8 @@ pub(crate) const ROWS: [Row; 59] = [
         ),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "apiserver-node-restriction-plugin",
             "API server admission plugins lack NodeRestriction",
             Severity::Medium,
@@ -235,7 +242,8 @@ pub(crate) const ROWS: [Row; 59] = [
         ),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "apiserver-insecure-bind-address",
             "API server binds an insecure address",
             Severity::High,
@@ -245,7 +253,8 @@ pub(crate) const ROWS: [Row; 59] = [
         target: Target::Flags(API, Absent("insecure-bind-address")),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "apiserver-insecure-port",
             "API server insecure port is not disabled",
             Severity::High,
@@ -255,7 +264,8 @@ pub(crate) const ROWS: [Row; 59] = [
         target: Target::Flags(API, Is("insecure-port", "0")),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "apiserver-secure-port",
             "API server secure port is disabled",
             Severity::Medium,
@@ -265,7 +275,8 @@ pub(crate) const ROWS: [Row; 59] = [
         target: Target::Flags(API, IsNot("secure-port", &["0"])),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "apiserver-profiling",
             "API server profiling is enabled",
             Severity::Medium,
@@ -275,7 +286,8 @@ pub(crate) const ROWS: [Row; 59] = [
         target: Target::Flags(API, Is("profiling", "false")),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "apiserver-audit-log",
             "API server writes no audit log",
             Severity::Medium,
@@ -285,7 +297,8 @@ pub(crate) const ROWS: [Row; 59] = [
         target: Target::Flags(API, Present(&["audit-log-path"])),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "apiserver-audit-log-max-age",
             "API server keeps audit logs under 30 days",
             Severity::Medium,
@@ -295,7 +308,8 @@ pub(crate) const ROWS: [Row; 59] = [
         target: Target::Flags(API, AtLeast("audit-log-maxage", 30)),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "apiserver-audit-log-max-backup",
             "API server keeps under 10 audit log backups",
             Severity::Medium,
@@ -305,7 +319,8 @@ pub(crate) const ROWS: [Row; 59] = [
         target: Target::Flags(API, AtLeast("audit-log-maxbackup", 10)),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "apiserver-audit-log-max-size",
             "API server audit log rotates below 100 MB",
             Severity::Medium,
@@ -315,7 +330,8 @@ pub(crate) const ROWS: [Row; 59] = [
         target: Target::Flags(API, AtLeast("audit-log-maxsize", 100)),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "apiserver-request-timeout",
             "API server request timeout is malformed",
             Severity::Medium,
@@ -325,7 +341,8 @@ pub(crate) const ROWS: [Row; 59] = [
         target: Target::Flags(API, Timeout("request-timeout")),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "apiserver-service-account-lookup",
             "API server does not look up service accounts",
             Severity::Medium,
@@ -335,7 +352,8 @@ pub(crate) const ROWS: [Row; 59] = [
         target: Target::Flags(API, Is("service-account-lookup", "true")),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "apiserver-service-account-key-file",
             "API server service account key is not a key file",
             Severity::Medium,
@@ -345,7 +363,8 @@ pub(crate) const ROWS: [Row; 59] = [
         target: Target::Flags(API, FileType("service-account-key-file", &["pem", "pub", "key", "crt"])),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "apiserver-etcd-cert-and-key",
             "API server has no etcd client certificate",
             Severity::Medium,
@@ -355,7 +374,8 @@ pub(crate) const ROWS: [Row; 59] = [
         target: Target::Flags(API, Present(&["etcd-certfile", "etcd-keyfile"])),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "apiserver-tls-cert-and-key",
             "API server has no TLS serving certificate",
             Severity::Medium,
@@ -365,7 +385,8 @@ pub(crate) const ROWS: [Row; 59] = [
         target: Target::Flags(API, Present(&["tls-cert-file", "tls-private-key-file"])),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "apiserver-etcd-ca-file",
             "API server does not verify etcd's certificate",
             Severity::Medium,
@@ -375,7 +396,8 @@ pub(crate) const ROWS: [Row; 59] = [
         target: Target::Flags(API, Present(&["etcd-cafile"])),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "apiserver-encryption-providers",
             "API server does not encrypt data at rest",
             Severity::Medium,
@@ -385,7 +407,8 @@ pub(crate) const ROWS: [Row; 59] = [
         target: Target::Flags(API, Present(&["encryption-provider-config"])),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "apiserver-strong-cryptographic-ciphers",
             "API server allows weak TLS ciphers",
             Severity::Medium,
@@ -395,7 +418,8 @@ pub(crate) const ROWS: [Row; 59] = [
         target: Target::Flags(API, CiphersIn("tls-cipher-suites", STRONG_CIPHERS)),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "controller-manager-terminated-pods",
             "Controller manager keeps terminated pods unbounded",
             Severity::Medium,
@@ -405,7 +429,8 @@ pub(crate) const ROWS: [Row; 59] = [
         target: Target::Flags(KCM, AtLeast("terminated-pod-gc-threshold", 1)),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "controller-manager-block-profiles",
             "Controller manager profiling is enabled",
             Severity::Medium,
@@ -415,7 +440,8 @@ pub(crate) const ROWS: [Row; 59] = [
         target: Target::Flags(KCM, Is("profiling", "false")),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "controller-manager-service-account-credentials",
             "Controller manager shares one credential",
             Severity::Medium,
@@ -425,7 +451,8 @@ pub(crate) const ROWS: [Row; 59] = [
         target: Target::Flags(KCM, Is("use-service-account-credentials", "true")),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "controller-manager-service-account-private-key-file",
             "Controller manager service account key is not a key file",
             Severity::Medium,
@@ -435,7 +462,8 @@ pub(crate) const ROWS: [Row; 59] = [
         target: Target::Flags(KCM, FileType("service-account-private-key-file", &["pem", "key"])),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "controller-manager-root-ca-file",
             "Controller manager root CA is not a certificate file",
             Severity::Medium,
@@ -445,7 +473,8 @@ pub(crate) const ROWS: [Row; 59] = [
         target: Target::Flags(KCM, FileType("root-ca-file", &["pem", "crt"])),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "controller-manager-rotate-kubelet-server-cert",
             "Kubelet server certificate rotation is disabled",
             Severity::Medium,
@@ -455,7 +484,8 @@ pub(crate) const ROWS: [Row; 59] = [
         target: Target::Flags(KCM_KUBELET, GateNotFalse("RotateKubeletServerCertificate")),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "controller-manager-bind-address",
             "Controller manager binds beyond localhost",
             Severity::Medium,
@@ -465,7 +495,8 @@ pub(crate) const ROWS: [Row; 59] = [
         target: Target::Flags(KCM, Is("bind-address", "127.0.0.1")),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "scheduler-profiling",
             "Scheduler profiling is enabled",
             Severity::Medium,
@@ -475,7 +506,8 @@ pub(crate) const ROWS: [Row; 59] = [
         target: Target::Flags(SCHEDULER, Is("profiling", "false")),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "scheduler-bind-address",
             "Scheduler binds beyond localhost",
             Severity::Medium,
@@ -485,7 +517,8 @@ pub(crate) const ROWS: [Row; 59] = [
         target: Target::Flags(SCHEDULER, Is("bind-address", "127.0.0.1")),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "etcd-cert-and-key",
             "etcd has no TLS serving certificate",
             Severity::Medium,
@@ -495,7 +528,8 @@ pub(crate) const ROWS: [Row; 59] = [
         target: Target::Flags(ETCD, Present(&["cert-file", "key-file"])),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "etcd-client-cert-auth",
             "etcd does not authenticate clients",
             Severity::Medium,
@@ -505,7 +539,8 @@ pub(crate) const ROWS: [Row; 59] = [
         target: Target::Flags(ETCD, Is("client-cert-auth", "true")),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "etcd-auto-tls",
             "etcd uses self-signed client certificates",
             Severity::Medium,
@@ -515,7 +550,8 @@ pub(crate) const ROWS: [Row; 59] = [
         target: Target::Flags(ETCD, IsNot("auto-tls", &["true"])),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "etcd-peer-files",
             "etcd has no peer TLS certificate",
             Severity::Medium,
@@ -525,7 +561,8 @@ pub(crate) const ROWS: [Row; 59] = [
         target: Target::Flags(ETCD, Present(&["peer-cert-file", "peer-key-file"])),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "etcd-peer-client-cert-auth",
             "etcd does not authenticate peers",
             Severity::Medium,
@@ -535,7 +572,8 @@ pub(crate) const ROWS: [Row; 59] = [
         target: Target::Flags(ETCD, Is("peer-client-cert-auth", "true")),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "kubelet-anonymous-auth",
             "Kubelet allows anonymous requests",
             Severity::High,
@@ -545,7 +583,8 @@ pub(crate) const ROWS: [Row; 59] = [
         target: Target::Flags(KUBELET, Is("anonymous-auth", "false")),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "kubelet-authorization-mode-not-always-allow",
             "Kubelet authorizes every request",
             Severity::High,
@@ -555,7 +594,8 @@ pub(crate) const ROWS: [Row; 59] = [
         target: Target::Flags(KUBELET, Excludes("authorization-mode", "AlwaysAllow")),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "kubelet-client-ca",
             "Kubelet does not verify client certificates",
             Severity::Medium,
@@ -565,7 +605,8 @@ pub(crate) const ROWS: [Row; 59] = [
         target: Target::Flags(KUBELET, Present(&["client-ca-file"])),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "kubelet-read-only-port",
             "Kubelet read-only port is open",
             Severity::Medium,
@@ -575,7 +616,8 @@ pub(crate) const ROWS: [Row; 59] = [
         target: Target::Flags(KUBELET, Is("read-only-port", "0")),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "kubelet-streaming-connection-idle-timeout",
             "Kubelet streaming connections never time out",
             Severity::Medium,
@@ -585,7 +627,8 @@ pub(crate) const ROWS: [Row; 59] = [
         target: Target::Flags(KUBELET, IsNot("streaming-connection-idle-timeout", &["0", "0s", "0m", "0h"])),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "kubelet-protect-kernel-defaults",
             "Kubelet does not protect kernel defaults",
             Severity::Medium,
@@ -595,7 +638,8 @@ pub(crate) const ROWS: [Row; 59] = [
         target: Target::Flags(KUBELET, Is("protect-kernel-defaults", "true")),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "kubelet-make-iptables-util-chains",
             "Kubelet does not manage iptables chains",
             Severity::Medium,
@@ -605,7 +649,8 @@ pub(crate) const ROWS: [Row; 59] = [
         target: Target::Flags(KUBELET, Is("make-iptables-util-chains", "true")),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "kubelet-hostname-override",
             "Kubelet overrides the node hostname",
             Severity::Medium,
@@ -615,7 +660,8 @@ pub(crate) const ROWS: [Row; 59] = [
         target: Target::Flags(KUBELET, Absent("hostname-override")),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "kubelet-event-capture",
             "Kubelet event rate limit is above 5 per second",
             Severity::Medium,
@@ -625,7 +671,8 @@ pub(crate) const ROWS: [Row; 59] = [
         target: Target::Flags(KUBELET, AtMost("event-qps", 5)),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "kubelet-key-files-set-appropriate",
             "Kubelet has no TLS serving certificate",
             Severity::Medium,
@@ -635,7 +682,8 @@ pub(crate) const ROWS: [Row; 59] = [
         target: Target::Flags(KUBELET, Present(&["tls-cert-file", "tls-private-key-file"])),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "kubelet-rotate-certificates",
             "Kubelet client certificate rotation is disabled",
             Severity::Medium,
@@ -645,7 +693,8 @@ pub(crate) const ROWS: [Row; 59] = [
         target: Target::Flags(KUBELET, IsNot("rotate-certificates", &["false"])),
     },
     Row {
-        def: rule(
+        def: RuleDef::opt_in(
+            CATEGORY,
             "kubelet-cryptographic-ciphers",
             "Kubelet allows weak TLS ciphers",
             Severity::Medium,
