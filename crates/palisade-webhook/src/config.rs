@@ -92,6 +92,8 @@ fn default_webhook_timeout() -> u64 {
 struct RawLimits {
     max_request_bytes: usize,
     policy_timeout_ms: u64,
+    /// Documented (README, chart) as `policyMemoryMiB`; camelCase would make it `policyMemoryMib`.
+    #[serde(rename = "policyMemoryMiB", alias = "policyMemoryMib")]
     policy_memory_mib: usize,
     concurrency: u32,
 }
@@ -528,6 +530,23 @@ mod tests {
             "invalid webhook configuration c.yaml: profile `a`: 1 policy calls of up to 8000 ms and fetching evidence \
              for up to 2000 ms do not fit in webhookTimeoutSeconds 10; lower limits.policyTimeoutMs or \
              registry.fetchTimeoutMs"
+        );
+    }
+
+    /// The chart's default configuration (`values.yaml` `config`) is one this webhook loads.
+    #[test]
+    fn the_chart_default_configuration_loads() {
+        let values =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/chart/palisade/values.yaml")).unwrap();
+        let values: serde_yaml::Value = serde_yaml::from_str(&values).unwrap();
+        let c = Config::parse(Path::new("values.yaml"), &serde_yaml::to_string(&values["config"]).unwrap()).unwrap();
+        assert_eq!(
+            c.limits,
+            Limits { max_request_bytes: 3 << 20, policy_timeout_ms: 2000, policy_memory_mib: 256, concurrency: 8 }
+        );
+        assert_eq!(
+            (c.registry.fetch_timeout, c.registry.fetch.cache_dir),
+            (Duration::from_secs(3), Some(PathBuf::from("/var/cache/palisade/evidence")))
         );
     }
 
