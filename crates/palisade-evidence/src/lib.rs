@@ -15,6 +15,10 @@
 //! provenance is not an error; network, authentication and malformed-response errors are, and
 //! name the reference.
 //!
+//! [`Remote`] is the [`EvidenceSource`] `palisade check`, `palisade verify` and the admission
+//! webhook hand to the engine: it starts the fetcher on first use, fetches identical requests once
+//! per run, and (webhook) stops every fetch of one admission request at a deadline.
+//!
 //! Transport rules: HTTPS (rustls, system roots) everywhere; plain HTTP only to loopback hosts
 //! unless [`FetchConfig::plain_http`] is set. Registry credentials come from the docker config
 //! (anonymous otherwise). Manifests are limited to [`MAX_MANIFEST_BYTES`], blobs and files to
