@@ -47,3 +47,28 @@ impl EvidenceRequest {
         EvidenceRequest { subject: subject.into(), kind: kind.into() }
     }
 }
+
+/// Where a check gets the evidence policies request (`requests()`): the fetcher of the CLI and
+/// the webhook (`palisade-evidence`), or [`NoFetch`].
+pub trait EvidenceSource: Sync {
+    /// Evidence for every request, in order.
+    ///
+    /// # Errors
+    /// The first request that could not be served, as one line naming the reference.
+    fn fetch_all(&self, requests: &[EvidenceRequest]) -> Result<Vec<Evidence>, String>;
+}
+
+/// No fetching: any request is an error of the policy that made it.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoFetch;
+
+impl EvidenceSource for NoFetch {
+    fn fetch_all(&self, requests: &[EvidenceRequest]) -> Result<Vec<Evidence>, String> {
+        match requests.first() {
+            None => Ok(Vec::new()),
+            Some(r) => {
+                Err(format!("evidence `{}` for `{}` was requested, but fetching is disabled", r.kind, r.subject))
+            }
+        }
+    }
+}

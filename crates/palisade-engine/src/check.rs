@@ -8,7 +8,7 @@ use std::sync::Arc;
 use palisade_core::InputLimits;
 pub use palisade_core::check::Outcome;
 use palisade_core::check::{RawFinding, SkipOptions};
-use palisade_core::evidence::{Evidence, EvidenceRequest};
+pub use palisade_core::evidence::{EvidenceSource, NoFetch};
 use palisade_core::skips::SkipMode;
 
 use crate::policy_set::PolicySet;
@@ -22,30 +22,6 @@ pub struct CheckOptions {
     pub skips: SkipMode,
     /// The time policies and skip expiries are judged at (Unix seconds).
     pub now_unix: i64,
-}
-
-/// Where a check gets the evidence policies request (`requests()`).
-pub trait EvidenceSource: Sync {
-    /// Evidence for every request, in order.
-    ///
-    /// # Errors
-    /// The first request that could not be served, as one line naming the reference.
-    fn fetch_all(&self, requests: &[EvidenceRequest]) -> Result<Vec<Evidence>, String>;
-}
-
-/// No fetching: any request is an error of the policy that made it.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct NoFetch;
-
-impl EvidenceSource for NoFetch {
-    fn fetch_all(&self, requests: &[EvidenceRequest]) -> Result<Vec<Evidence>, String> {
-        match requests.first() {
-            None => Ok(Vec::new()),
-            Some(r) => {
-                Err(format!("evidence `{}` for `{}` was requested, but fetching is disabled", r.kind, r.subject))
-            }
-        }
-    }
 }
 
 /// Parse one manifest text (YAML or JSON) and evaluate its objects; evidence a policy requests

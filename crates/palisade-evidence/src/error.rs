@@ -89,6 +89,12 @@ pub enum FetchError {
         /// The timeout.
         seconds: u64,
     },
+    /// The whole fetch did not finish before the caller's deadline (the webhook's fetch budget).
+    #[error("fetching `{subject}` did not finish within the fetch budget")]
+    Deadline {
+        /// The subject.
+        subject: String,
+    },
     /// Local set-up failed: the async runtime, the HTTP client, the docker config.
     #[error("{0}")]
     Setup(String),

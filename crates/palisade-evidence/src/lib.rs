@@ -15,6 +15,10 @@
 //! provenance is not an error; network, authentication and malformed-response errors are, and
 //! name the reference.
 //!
+//! [`Remote`] is the [`EvidenceSource`] `palisade check`, `palisade verify` and the admission
+//! webhook hand to the engine: it starts the fetcher on first use, fetches identical requests once
+//! per run, and (webhook) stops every fetch of one admission request at a deadline.
+//!
 //! Transport rules: HTTPS (rustls, system roots) everywhere; plain HTTP only to loopback hosts
 //! unless [`FetchConfig::plain_http`] is set. Registry credentials come from the docker config
 //! (anonymous otherwise). Manifests are limited to [`MAX_MANIFEST_BYTES`], blobs and files to
@@ -26,16 +30,18 @@ mod digest;
 mod error;
 mod http;
 mod oci;
+mod source;
 mod subject;
 
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 pub use auth::{Basic, Credentials};
 pub use cache::Cache;
 pub use digest::sha256;
 pub use error::FetchError;
-pub use palisade_core::evidence::{Evidence, EvidenceRequest};
+pub use palisade_core::evidence::{Evidence, EvidenceRequest, EvidenceSource, NoFetch};
+pub use source::{LazyFetcher, MakeConfig, Remote};
 pub use subject::{Subject, is_loopback, parse_reference};
 
 /// Largest manifest accepted (the limit of the OCI distribution spec's recommendation).
@@ -89,7 +95,8 @@ impl Default for FetchConfig {
 
 /// Fetches evidence. Owns a small tokio runtime, so callers stay synchronous.
 pub struct Fetcher {
-    runtime: tokio::runtime::Runtime,
+    /// Always `Some` until dropped (taken in `Drop`, see there).
+    runtime: Option<tokio::runtime::Runtime>,
     config: FetchConfig,
     cache: Option<Cache>,
     oci: oci::Registries,
@@ -119,7 +126,7 @@ impl Fetcher {
             .map_err(|e| FetchError::Setup(format!("starting the fetch runtime: {e}")))?;
         let http = http::Http::new(&config)?;
         let cache = config.cache_dir.clone().map(Cache::new);
-        Ok(Fetcher { runtime, oci: oci::Registries::new(&config), http, cache, config })
+        Ok(Fetcher { runtime: Some(runtime), oci: oci::Registries::new(&config), http, cache, config })
     }
 
     /// The configuration.
@@ -133,6 +140,19 @@ impl Fetcher {
     /// # Errors
     /// See [`FetchError`].
     pub fn fetch(&self, request: &EvidenceRequest) -> Result<Vec<Evidence>, FetchError> {
+        self.fetch_until(request, None)
+    }
+
+    /// Evidence for one request, given up at `deadline` (the whole exchange, every request to
+    /// the registry included; each single request also has [`FetchConfig::timeout`]).
+    ///
+    /// # Errors
+    /// See [`FetchError`]; [`FetchError::Deadline`] when the deadline passes first.
+    pub fn fetch_until(
+        &self,
+        request: &EvidenceRequest,
+        deadline: Option<Instant>,
+    ) -> Result<Vec<Evidence>, FetchError> {
         let subject = Subject::parse(&request.subject)?;
         if self.config.offline {
             return Err(FetchError::Offline { subject: request.subject.clone() });
@@ -142,27 +162,30 @@ impl Fetcher {
         let ctx = Ctx { subject: &request.subject, config: &self.config, cache: self.cache.as_ref() };
         let unsupported =
             || FetchError::UnsupportedKind { subject: request.subject.clone(), kind: request.kind.clone() };
-        match (&subject, request.kind.as_str()) {
-            (Subject::Oci(r), kinds::OCI_SIGNATURES) => self.runtime.block_on(self.oci.signatures(&ctx, r)),
-            (Subject::Oci(r), kinds::HELM_CHART) => {
-                self.runtime.block_on(self.oci.chart(&ctx, r, oci::ChartPart::Chart))
+        let work = async {
+            match (&subject, request.kind.as_str()) {
+                (Subject::Oci(r), kinds::OCI_SIGNATURES) => self.oci.signatures(&ctx, r).await,
+                (Subject::Oci(r), kinds::HELM_CHART) => self.oci.chart(&ctx, r, oci::ChartPart::Chart).await,
+                (Subject::Oci(r), kinds::HELM_PROVENANCE) => self.oci.chart(&ctx, r, oci::ChartPart::Provenance).await,
+                (Subject::Url(u), kinds::HELM_CHART) => {
+                    self.http.file(&ctx, u.clone(), kinds::HELM_CHART, false).await.map(|e| e.into_iter().collect())
+                }
+                (Subject::Url(u), kinds::HELM_PROVENANCE) => {
+                    let mut prov = u.clone();
+                    prov.set_path(&format!("{}.prov", u.path()));
+                    self.http.file(&ctx, prov, kinds::HELM_PROVENANCE, true).await.map(|e| e.into_iter().collect())
+                }
+                _ => Err(unsupported()),
             }
-            (Subject::Oci(r), kinds::HELM_PROVENANCE) => {
-                self.runtime.block_on(self.oci.chart(&ctx, r, oci::ChartPart::Provenance))
-            }
-            (Subject::Url(u), kinds::HELM_CHART) => self
-                .runtime
-                .block_on(self.http.file(&ctx, u.clone(), kinds::HELM_CHART, false))
-                .map(|e| e.into_iter().collect()),
-            (Subject::Url(u), kinds::HELM_PROVENANCE) => {
-                let mut prov = u.clone();
-                prov.set_path(&format!("{}.prov", u.path()));
-                self.runtime
-                    .block_on(self.http.file(&ctx, prov, kinds::HELM_PROVENANCE, true))
-                    .map(|e| e.into_iter().collect())
-            }
-            _ => Err(unsupported()),
-        }
+        };
+        let runtime =
+            self.runtime.as_ref().ok_or_else(|| FetchError::Setup("the fetch runtime is shut down".into()))?;
+        let Some(deadline) = deadline else { return runtime.block_on(work) };
+        runtime.block_on(async {
+            tokio::time::timeout_at(tokio::time::Instant::from_std(deadline), work)
+                .await
+                .unwrap_or_else(|_| Err(FetchError::Deadline { subject: request.subject.clone() }))
+        })
     }
 
     /// Evidence for every request, in request order.
@@ -175,6 +198,16 @@ impl Fetcher {
             out.extend(self.fetch(r)?);
         }
         Ok(out)
+    }
+}
+
+/// A runtime dropped inside another runtime's async context panics (the webhook drops a
+/// replaced configuration on its own runtime); shutting down in the background never blocks.
+impl Drop for Fetcher {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
     }
 }
 

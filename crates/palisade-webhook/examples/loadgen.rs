@@ -4,8 +4,13 @@
 //! percentiles (measured from each request's scheduled send time, so a stalled server cannot hide
 //! its queue), errors, and the process's resident memory over the run.
 //!
-//! `cargo run --release -p palisade-webhook --example loadgen -- [--rate 1000] [--seconds 10] [--connections 32]`
+//! `cargo run --release -p palisade-webhook --example loadgen -- [--rate 1000] [--seconds 10] [--connections 32] [--mutate 1]`
 //! Bounded: at most 5,000 requests/s for at most 120 s.
+//!
+//! `--mutate 1` measures `/mutate` with digest pinning instead: it starts Debian's
+//! `docker-registry` on 127.0.0.1 (the helpers of `tests/verify_remote`), pushes an image, and
+//! every review resolves its tag there (tags are never remembered across requests) and must come
+//! back allowed with a `JSONPatch`.
 
 #![expect(clippy::unwrap_used, clippy::expect_used, reason = "a benchmark tool: a panic is a failed run")]
 #![expect(clippy::cast_precision_loss, clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "statistics")]
@@ -20,6 +25,12 @@ use hyper_util::rt::TokioIo;
 use palisade_webhook::{ServeOptions, Server};
 use tokio::net::TcpStream;
 use tokio::sync::{Mutex, mpsc};
+
+#[path = "../../../tests/verify_remote/push.rs"]
+#[expect(dead_code, reason = "only an image is pushed here")]
+mod push;
+#[path = "../../../tests/verify_remote/registry.rs"]
+mod registry;
 
 const REVIEW: &str = include_str!("../tests/fixtures/deployment-create.json");
 
@@ -36,10 +47,33 @@ struct Args {
     rate: u64,
     seconds: u64,
     connections: usize,
+    mutate: bool,
+}
+
+/// What each request sends and expects.
+#[derive(Clone)]
+struct Load {
+    path: &'static str,
+    body: Bytes,
+    patched: bool,
+}
+
+/// `/mutate` with a `verifyImages` rule that pins the registry's images.
+fn mutate_config(host: &str) -> String {
+    let key = "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEAOMHWA3DV8uVh/pB973SccIjj4YS\nVo5ISzSDEWqZNK+v9aiYELXz8MMVRLv5C2QcVtIyNZVrsQ355XGZYrbtJA==\n-----END PUBLIC KEY-----\n";
+    serde_json::json!({
+        "apiVersion": "palisade.dev/v1alpha1", "kind": "WebhookConfiguration",
+        "limits": {"concurrency": 8},
+        "profiles": [{"name": "default", "failOn": "high", "policies": ["supply-chain"],
+            "settings": {"supply-chain": {"verifyImages": [{"imageReferences": [format!("{host}/*")],
+                "attestors": [{"entries": [{"keys": {"publicKeys": key}}]}],
+                "required": false, "verifyDigest": false, "mutateDigest": true}]}}}]
+    })
+    .to_string()
 }
 
 fn args() -> Args {
-    let mut a = Args { rate: 1000, seconds: 10, connections: 32 };
+    let mut a = Args { rate: 1000, seconds: 10, connections: 32, mutate: false };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let value: u64 = it.next().and_then(|v| v.parse().ok()).unwrap_or_else(|| panic!("{flag} needs a number"));
@@ -47,6 +81,7 @@ fn args() -> Args {
             "--rate" => a.rate = value.clamp(1, 5000),
             "--seconds" => a.seconds = value.clamp(1, 120),
             "--connections" => a.connections = usize::try_from(value.clamp(1, 256)).unwrap(),
+            "--mutate" => a.mutate = value != 0,
             other => panic!("unknown flag {other}"),
         }
     }
@@ -81,12 +116,13 @@ async fn connect(addr: SocketAddr, ca: &[u8]) -> Sender {
     sender
 }
 
-/// One review; `Ok` only for HTTP 200 with `allowed: true` and the request's uid.
-async fn review(sender: &mut Sender) -> Result<(), String> {
-    let req = hyper::Request::post("/validate")
+/// One review; `Ok` only for HTTP 200 with `allowed: true`, the request's uid, and a patch when
+/// one is expected.
+async fn review(sender: &mut Sender, load: &Load) -> Result<(), String> {
+    let req = hyper::Request::post(load.path)
         .header("host", "localhost")
         .header("content-type", "application/json")
-        .body(Full::new(Bytes::from_static(REVIEW.as_bytes())))
+        .body(Full::new(load.body.clone()))
         .map_err(|e| e.to_string())?;
     sender.ready().await.map_err(|e| e.to_string())?;
     let resp = sender.send_request(req).await.map_err(|e| e.to_string())?;
@@ -95,7 +131,8 @@ async fn review(sender: &mut Sender) -> Result<(), String> {
     let v: serde_json::Value = serde_json::from_slice(&body).map_err(|e| e.to_string())?;
     let ok = status == 200
         && v["response"]["allowed"] == serde_json::json!(true)
-        && v["response"]["uid"] == serde_json::json!("705ab4f5-6393-11e8-b7cc-42010a800002");
+        && v["response"]["uid"] == serde_json::json!("705ab4f5-6393-11e8-b7cc-42010a800002")
+        && (v["response"]["patchType"] == serde_json::json!("JSONPatch")) == load.patched;
     if ok { Ok(()) } else { Err(format!("{status}: {}", String::from_utf8_lossy(&body))) }
 }
 
@@ -114,7 +151,30 @@ async fn main() {
     let key = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
     std::fs::write(dir.path().join("tls.crt"), key.cert.pem()).unwrap();
     std::fs::write(dir.path().join("tls.key"), key.signing_key.serialize_pem()).unwrap();
-    std::fs::write(dir.path().join("config.yaml"), CONFIG).unwrap();
+    // The registry (with --mutate) lives until the end of the run.
+    let (_registry, config, load) = if a.mutate {
+        let registry = tokio::task::spawn_blocking(|| {
+            let registry = registry::Registry::start(None);
+            let pusher = push::Pusher::new(&registry.host, oci_client::secrets::RegistryAuth::Anonymous);
+            pusher.image("shop/web", "1.0", b"loadgen layer");
+            registry
+        })
+        .await
+        .unwrap();
+        let mut review: serde_json::Value = serde_json::from_str(REVIEW).unwrap();
+        review["request"]["object"]["spec"]["template"]["spec"]["containers"][0]["image"] =
+            serde_json::json!(format!("{}/shop/web:1.0", registry.host));
+        let body = Bytes::from(serde_json::to_vec(&review).unwrap());
+        let config = mutate_config(&registry.host);
+        (Some(registry), config, Load { path: "/mutate", body, patched: true })
+    } else {
+        (
+            None,
+            CONFIG.to_string(),
+            Load { path: "/validate", body: Bytes::from_static(REVIEW.as_bytes()), patched: false },
+        )
+    };
+    std::fs::write(dir.path().join("config.yaml"), config).unwrap();
     let server = Server::bind(ServeOptions {
         listen: "127.0.0.1:0".parse().unwrap(),
         config: dir.path().join("config.yaml"),
@@ -138,7 +198,7 @@ async fn main() {
     for _ in 0..a.connections {
         let mut s = connect(addr, &ca).await;
         for _ in 0..5 {
-            review(&mut s).await.expect("warm-up review");
+            review(&mut s, &load).await.expect("warm-up review");
         }
         senders.push(s);
     }
@@ -149,11 +209,11 @@ async fn main() {
     let rx = Arc::new(Mutex::new(rx));
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Result<Duration, String>>();
     for mut sender in senders {
-        let (rx, done) = (rx.clone(), done_tx.clone());
+        let (rx, done, load) = (rx.clone(), done_tx.clone(), load.clone());
         tokio::spawn(async move {
             loop {
                 let Some(scheduled) = rx.lock().await.recv().await else { break };
-                let result = review(&mut sender).await.map(|()| scheduled.elapsed());
+                let result = review(&mut sender, &load).await.map(|()| scheduled.elapsed());
                 if done.send(result).is_err() {
                     break;
                 }
@@ -196,8 +256,8 @@ async fn main() {
     let completed = latencies.len() as u64;
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!(
-        "target: {} req/s for {} s over {} connections ({} requests), loopback HTTPS/1.1",
-        a.rate, a.seconds, a.connections, total
+        "target: {} req/s for {} s over {} connections ({} requests to {}), loopback HTTPS/1.1",
+        a.rate, a.seconds, a.connections, total, load.path
     );
     println!(
         "completed: {completed} ok, {errors} errors, {} missing; achieved {:.0} req/s",

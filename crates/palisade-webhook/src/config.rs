@@ -16,14 +16,23 @@
 //!     failOn: high              # enforce: findings at or above deny, the others are warnings
 //!     policies: [hardening, pod-security]
 //!     settings: { pod-security: { level: restricted } }
+//! registry:                     # evidence for image rules (supply-chain `verifyImages`)
+//!   fetchTimeoutMs: 3000        # every fetch of one request together; fits in the webhook timeout
+//!   plainHttp: false            # plain HTTP to any registry (loopback registries always may)
+//!   dockerConfig: /etc/palisade/docker/config.json  # `auths` credentials; default $DOCKER_CONFIG
+//!   cacheDir: /var/cache/palisade/evidence          # digest-addressed content; default: no cache
+//!   offline: false              # never fetch: rules that need evidence are policy errors
+//!   maxBlobBytes: 67108864      # largest blob accepted
 //! ```
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use palisade_core::Severity;
 use palisade_core::skips::SkipMode;
+use palisade_evidence::{Credentials, FetchConfig};
 use serde::Deserialize;
 
 use crate::error::ConfigError;
@@ -46,6 +55,32 @@ struct RawConfig {
     #[serde(default)]
     limits: RawLimits,
     profiles: Vec<RawProfile>,
+    #[serde(default)]
+    registry: RawRegistry,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+struct RawRegistry {
+    fetch_timeout_ms: u64,
+    plain_http: bool,
+    docker_config: Option<PathBuf>,
+    cache_dir: Option<PathBuf>,
+    offline: bool,
+    max_blob_bytes: u64,
+}
+
+impl Default for RawRegistry {
+    fn default() -> Self {
+        RawRegistry {
+            fetch_timeout_ms: 3_000,
+            plain_http: false,
+            docker_config: None,
+            cache_dir: None,
+            offline: false,
+            max_blob_bytes: 64 << 20,
+        }
+    }
 }
 
 fn default_webhook_timeout() -> u64 {
@@ -57,6 +92,8 @@ fn default_webhook_timeout() -> u64 {
 struct RawLimits {
     max_request_bytes: usize,
     policy_timeout_ms: u64,
+    /// Documented (README, chart) as `policyMemoryMiB`; camelCase would make it `policyMemoryMib`.
+    #[serde(rename = "policyMemoryMiB", alias = "policyMemoryMib")]
     policy_memory_mib: usize,
     concurrency: u32,
 }
@@ -160,6 +197,15 @@ pub struct Limits {
     pub concurrency: u32,
 }
 
+/// How evidence (image manifests and signatures) is fetched for the policies that request it.
+#[derive(Debug, Clone)]
+pub struct Registry {
+    /// Budget of every fetch of one admission request together (and of each HTTP request).
+    pub fetch_timeout: Duration,
+    /// The fetcher's configuration (credentials read, paths checked).
+    pub fetch: FetchConfig,
+}
+
 /// One profile: which namespaces, which policies, what to do with findings.
 #[derive(Debug, Clone)]
 pub struct Profile {
@@ -204,6 +250,8 @@ pub struct Config {
     pub limits: Limits,
     /// Profiles, first match wins.
     pub profiles: Vec<Profile>,
+    /// Evidence fetching.
+    pub registry: Registry,
 }
 
 impl Config {
@@ -243,6 +291,8 @@ impl Config {
         if raw.profiles.is_empty() {
             return Err(invalid("at least one profile is required".into()));
         }
+        let registry = registry(&raw.registry).map_err(|reason| invalid(format!("registry: {reason}")))?;
+        let fetch_ms = if raw.registry.offline { 0 } else { raw.registry.fetch_timeout_ms };
         let mut profiles = Vec::new();
         for p in raw.profiles {
             if profiles.iter().any(|q: &Profile| q.name == p.name) {
@@ -258,6 +308,14 @@ impl Config {
                 return Err(in_profile(format!(
                     "{calls} policy calls of up to {} ms do not fit in webhookTimeoutSeconds {}; lower \
                      limits.policyTimeoutMs",
+                    l.policy_timeout_ms, raw.webhook_timeout_seconds
+                )));
+            }
+            // A profile that may fetch evidence also spends up to the fetch budget per request.
+            if may_fetch(&p) && l.policy_timeout_ms.saturating_mul(calls).saturating_add(fetch_ms) >= budget {
+                return Err(in_profile(format!(
+                    "{calls} policy calls of up to {} ms and fetching evidence for up to {fetch_ms} ms do not fit \
+                     in webhookTimeoutSeconds {}; lower limits.policyTimeoutMs or registry.fetchTimeoutMs",
                     l.policy_timeout_ms, raw.webhook_timeout_seconds
                 )));
             }
@@ -289,6 +347,7 @@ impl Config {
                 concurrency: l.concurrency,
             },
             profiles,
+            registry,
         })
     }
 
@@ -314,6 +373,56 @@ impl Config {
     pub fn profile_for(&self, namespace: &str) -> Option<(usize, &Profile)> {
         self.profiles.iter().enumerate().find(|(_, p)| p.matches(namespace))
     }
+}
+
+/// Whether a profile's policies may request evidence: the supply-chain policy with image rules,
+/// or a component from a file (its requests are unknown until it runs).
+fn may_fetch(p: &RawProfile) -> bool {
+    let images = p
+        .settings
+        .get("supply-chain")
+        .and_then(|s| s.get("verifyImages"))
+        .and_then(serde_json::Value::as_array)
+        .is_some_and(|rules| !rules.is_empty());
+    let files = p.policies.iter().any(|name| {
+        matches!(
+            palisade_engine::policy_set::PolicySource::parse(name),
+            palisade_engine::policy_set::PolicySource::File(_)
+        )
+    });
+    images || files
+}
+
+/// The fetcher configuration: credentials read now, so a broken docker config stops the load.
+fn registry(raw: &RawRegistry) -> Result<Registry, String> {
+    if raw.fetch_timeout_ms == 0 || raw.max_blob_bytes == 0 {
+        return Err("fetchTimeoutMs and maxBlobBytes must be greater than zero".into());
+    }
+    let credentials = match &raw.docker_config {
+        Some(path) if !path.is_file() => return Err(format!("dockerConfig {} is not a file", path.display())),
+        Some(path) => Credentials::load(path).map_err(|e| e.to_string())?,
+        None => match Credentials::default_path() {
+            Some(path) => Credentials::load(&path).map_err(|e| e.to_string())?,
+            None => Credentials::default(),
+        },
+    };
+    if let Some(dir) = &raw.cache_dir
+        && dir.as_os_str().is_empty()
+    {
+        return Err("cacheDir must not be empty".into());
+    }
+    let timeout = Duration::from_millis(raw.fetch_timeout_ms);
+    Ok(Registry {
+        fetch_timeout: timeout,
+        fetch: FetchConfig {
+            cache_dir: raw.cache_dir.clone(),
+            plain_http: raw.plain_http,
+            offline: raw.offline,
+            max_blob_bytes: raw.max_blob_bytes,
+            timeout,
+            credentials,
+        },
+    })
 }
 
 fn globs(patterns: &[String]) -> Result<GlobSet, String> {
@@ -362,7 +471,7 @@ mod tests {
         assert_eq!(
             parse(&format!("{HEAD}profile: []\n")).unwrap_err(),
             "invalid webhook configuration c.yaml: unknown field `profile`, expected one of `apiVersion`, `kind`, \
-             `webhookTimeoutSeconds`, `failurePolicy`, `limits`, `profiles` at line 3 column 1"
+             `webhookTimeoutSeconds`, `failurePolicy`, `limits`, `profiles`, `registry` at line 3 column 1"
         );
         assert_eq!(
             parse("apiVersion: v1\nkind: ConfigMap\nprofiles: []\n").unwrap_err(),
@@ -378,6 +487,83 @@ mod tests {
             parse(&format!("{HEAD}profiles:\n  - name: a\n    namespaces: ['[']\n")).unwrap_err(),
             "invalid webhook configuration c.yaml: profile `a`: invalid namespace pattern `[`: error parsing glob \
              '[': unclosed character class; missing ']'"
+        );
+    }
+
+    #[test]
+    fn registry_options_are_checked() {
+        let images = "    policies: [supply-chain]\n    settings: { supply-chain: { verifyImages: [{ imageReferences: ['*'], attestors: [{ entries: [{ keys: { name: k } }] }] }] } }\n";
+        let c =
+            parse(&format!("{HEAD}registry: {{ plainHttp: true, cacheDir: /c }}\nprofiles:\n  - name: a\n{images}"))
+                .unwrap();
+        assert_eq!(c.registry.fetch_timeout, Duration::from_secs(3));
+        assert_eq!(
+            (
+                c.registry.fetch.plain_http,
+                c.registry.fetch.offline,
+                c.registry.fetch.cache_dir,
+                c.registry.fetch.timeout
+            ),
+            (true, false, Some(PathBuf::from("/c")), Duration::from_secs(3))
+        );
+        assert_eq!(
+            parse(&format!("{HEAD}registry: {{ plainHTTP: true }}\nprofiles:\n  - name: a\n")).unwrap_err(),
+            "invalid webhook configuration c.yaml: registry: unknown field `plainHTTP`, expected one of \
+             `fetchTimeoutMs`, `plainHttp`, `dockerConfig`, `cacheDir`, `offline`, `maxBlobBytes` at line 3 column 13"
+        );
+        assert_eq!(
+            parse(&format!("{HEAD}registry: {{ dockerConfig: /nonexistent/config.json }}\nprofiles:\n  - name: a\n"))
+                .unwrap_err(),
+            "invalid webhook configuration c.yaml: registry: dockerConfig /nonexistent/config.json is not a file"
+        );
+        assert_eq!(
+            parse(&format!("{HEAD}registry: {{ fetchTimeoutMs: 0 }}\nprofiles:\n  - name: a\n")).unwrap_err(),
+            "invalid webhook configuration c.yaml: registry: fetchTimeoutMs and maxBlobBytes must be greater than zero"
+        );
+        // The fetch budget counts only for profiles that may fetch.
+        let slow = format!(
+            "{HEAD}limits: {{ policyTimeoutMs: 8000 }}\nregistry: {{ fetchTimeoutMs: 2000 }}\nprofiles:\n  - name: a\n"
+        );
+        assert!(parse(&format!("{slow}    policies: [hardening]\n")).is_ok());
+        assert_eq!(
+            parse(&format!("{slow}{images}")).unwrap_err(),
+            "invalid webhook configuration c.yaml: profile `a`: 1 policy calls of up to 8000 ms and fetching evidence \
+             for up to 2000 ms do not fit in webhookTimeoutSeconds 10; lower limits.policyTimeoutMs or \
+             registry.fetchTimeoutMs"
+        );
+    }
+
+    /// The chart's default configuration (`values.yaml` `config`) is one this webhook loads.
+    #[test]
+    fn the_chart_default_configuration_loads() {
+        let values =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/chart/palisade/values.yaml")).unwrap();
+        let values: serde_yaml::Value = serde_yaml::from_str(&values).unwrap();
+        let c = Config::parse(Path::new("values.yaml"), &serde_yaml::to_string(&values["config"]).unwrap()).unwrap();
+        assert_eq!(
+            c.limits,
+            Limits { max_request_bytes: 3 << 20, policy_timeout_ms: 2000, policy_memory_mib: 256, concurrency: 8 }
+        );
+        assert_eq!(
+            (c.registry.fetch_timeout, c.registry.fetch.cache_dir),
+            (Duration::from_secs(3), Some(PathBuf::from("/var/cache/palisade/evidence")))
+        );
+    }
+
+    #[test]
+    fn a_broken_docker_config_stops_the_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.json");
+        std::fs::write(&path, "{\"auths\": {\"r.example\": {\"auth\": \"not base64!\"}}}").unwrap();
+        let err = parse(&format!("{HEAD}registry: {{ dockerConfig: {} }}\nprofiles:\n  - name: a\n", path.display()))
+            .unwrap_err();
+        assert_eq!(
+            err,
+            format!(
+                "invalid webhook configuration c.yaml: registry: docker config {}: auths.r.example.auth is not \
+                 base64: Invalid symbol 32, offset 3.",
+                path.display()
+            )
         );
     }
 }

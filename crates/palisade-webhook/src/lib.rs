@@ -11,6 +11,7 @@
 pub mod config;
 mod error;
 pub mod metrics;
+pub mod patch;
 pub mod review;
 pub mod server;
 pub mod state;

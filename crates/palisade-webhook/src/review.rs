@@ -1,18 +1,26 @@
 //! One `AdmissionReview`: parse and check the request, pick the profile for its namespace,
-//! evaluate the object with that profile's policy set, and turn the outcome into an
-//! `admission.k8s.io/v1` response according to the mode and the failure policy.
+//! evaluate the object with that profile's policy set (evidence the policies request is fetched
+//! within the configured budget), and turn the outcome into an `admission.k8s.io/v1` response
+//! according to the mode and the failure policy.
+//!
+//! Both endpoints judge alike: `/mutate`, which the API server calls first, denies what `/validate`
+//! would deny. `/mutate` adds the JSON patch the policies propose ([`patch`]) when the verdict
+//! allows, and leaves finding warnings and audit records to `/validate`, which sees the patched object.
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
+use std::time::Instant;
 
 use base64::Engine as _;
 use kube_core::DynamicObject;
 use kube_core::admission::{AdmissionRequest, AdmissionResponse, AdmissionReview, Operation};
 use kube_core::response::StatusSummary;
 use palisade_core::Finding;
-use palisade_engine::check::{self, CheckOptions, Outcome};
+use palisade_engine::check::{self, CheckOptions, EvidenceSource, Outcome};
+use palisade_evidence::Remote;
 
 use crate::config::{FailurePolicy, Mode, Profile};
+use crate::patch;
 use crate::state::State;
 
 /// The only review version served.
@@ -26,7 +34,7 @@ const MAX_LISTED: usize = 10;
 pub enum Endpoint {
     /// `/validate`: evaluate and allow, warn or deny.
     Validate,
-    /// `/mutate`: return the JSON patch the policies propose (none yet; see [`proposed_patch`]).
+    /// `/mutate`: judge, and return the JSON patch the policies propose when allowed.
     Mutate,
 }
 
@@ -97,48 +105,46 @@ pub fn review(state: &State, endpoint: Endpoint, request: &AdmissionRequest<Dyna
     let mut verdict =
         Verdict { uid: request.uid.clone(), allowed: true, dry_run: request.dry_run, ..Verdict::default() };
     let mut response = AdmissionResponse::from(request);
-    let evaluated = matches!(request.operation, Operation::Create | Operation::Update)
-        && request.sub_resource.is_none()
-        && endpoint == Endpoint::Validate;
+    let evaluated =
+        matches!(request.operation, Operation::Create | Operation::Update) && request.sub_resource.is_none();
     let namespace = request.namespace.as_deref().unwrap_or_default();
     let selected = if evaluated { state.config.profile_for(namespace) } else { None };
-    if endpoint == Endpoint::Mutate
-        && let Some(patch) = proposed_patch(request)
-    {
-        response = match response.clone().with_patch(patch) {
-            Ok(r) => r,
-            Err(e) => deny(response, 500, "InternalError", format!("palisade could not encode its patch: {e}")),
-        };
-    }
     if let (Some((index, profile)), Some(object)) = (selected, request.object.as_ref()) {
         verdict.profile = Some(profile.name.clone());
         verdict.mode = Some(profile.mode);
         let options = CheckOptions { skips: profile.skips, now_unix, ..CheckOptions::default() };
         let set = &state.sets[index];
-        let outcome = evaluate(set, &request.uid, object, &options);
+        // One budget for every fetch of this request, the old object's included.
+        let deadline = Instant::now() + state.config.registry.fetch_timeout;
+        let evidence = Remote::shared(Arc::clone(&state.evidence), Some(deadline));
+        let json = serde_json::to_value(object);
+        let mut outcome = evaluate(set, &request.uid, object, &options, &evidence);
+        let proposed = match &json {
+            Ok(json) => patch::take(&mut outcome, json),
+            Err(_) => None,
+        };
         let existing = match (&request.old_object, &request.operation) {
             (Some(old), Operation::Update) if profile.allow_existing_violations => {
-                let old = evaluate(set, &request.uid, old, &options);
+                let mut old = evaluate(set, &request.uid, old, &options, &evidence);
+                patch::strip(&mut old);
                 Some(old.findings.iter().map(key).collect::<HashSet<_>>())
             }
             _ => None,
         };
-        response = judge(profile, request, outcome, existing.as_ref(), response, &mut verdict);
+        response = judge(profile, endpoint, request, outcome, existing.as_ref(), response, &mut verdict);
+        if endpoint == Endpoint::Mutate
+            && response.allowed
+            && let Some(patch) = proposed
+        {
+            response = match response.clone().with_patch(patch) {
+                Ok(r) => r,
+                Err(e) => deny(response, 500, "InternalError", format!("palisade could not encode its patch: {e}")),
+            };
+        }
     }
     verdict.allowed = response.allowed;
     verdict.body = render(response);
     verdict
-}
-
-/// The JSON patch the policies propose for this object.
-///
-/// The policy contract (`palisade:policy@0.1.0`) has no patch output yet, so today this is always
-/// `None` and `/mutate` allows without a patch. The digest-pinning patch of the supply-chain policy
-/// arrives with that work (a contract version that carries patches); it plugs in here, and
-/// [`render`] already encodes a patch as base64 `JSONPatch`.
-#[must_use]
-pub fn proposed_patch(_request: &AdmissionRequest<DynamicObject>) -> Option<json_patch::Patch> {
-    None
 }
 
 fn evaluate(
@@ -146,9 +152,10 @@ fn evaluate(
     uid: &str,
     object: &DynamicObject,
     options: &CheckOptions,
+    evidence: &dyn EvidenceSource,
 ) -> Outcome {
     match serde_json::to_string(object) {
-        Ok(json) => check::check_text(set, &Arc::from(format!("request {uid}")), &json, options, &check::NoFetch),
+        Ok(json) => check::check_text(set, &Arc::from(format!("request {uid}")), &json, options, evidence),
         Err(e) => Outcome {
             errors: vec![palisade_core::ErrorEntry {
                 file: None,
@@ -194,6 +201,7 @@ fn deny(mut response: AdmissionResponse, code: u16, reason: &str, message: Strin
 
 fn judge(
     profile: &Profile,
+    endpoint: Endpoint,
     request: &AdmissionRequest<DynamicObject>,
     mut outcome: Outcome,
     existing: Option<&HashSet<(String, String, String, String)>>,
@@ -215,6 +223,8 @@ fn judge(
         let old = existing.is_some_and(|set| set.contains(&key(f)));
         match profile.mode {
             Mode::Enforce if f.severity >= profile.fail_on && !old => blocking.push(f.clone()),
+            // /validate, called after /mutate, warns; the same warnings twice would be noise.
+            Mode::Enforce | Mode::Warn if endpoint == Endpoint::Mutate => {}
             Mode::Enforce | Mode::Warn if old => {
                 warnings.push(format!("{} (already present before this update)", describe(f)));
             }

@@ -295,8 +295,9 @@ fn record(shared: &Shared, endpoint: Endpoint, verdict: &Verdict, seconds: f64) 
         m.policy_error(if policy.is_empty() { "<input>" } else { policy });
         tracing::warn!(uid = %verdict.uid, policy, error, "policy could not evaluate");
     }
-    // Audit records are side effects: none for dry runs.
-    if verdict.mode == Some(Mode::Audit) && !verdict.dry_run {
+    // Audit records are side effects: none for dry runs; /validate records them (/mutate would
+    // record the same object again).
+    if verdict.mode == Some(Mode::Audit) && !verdict.dry_run && endpoint == Endpoint::Validate {
         for f in &verdict.findings {
             m.audit_finding(&f.policy, &f.rule);
             tracing::info!(

@@ -1,13 +1,15 @@
 //! What a configuration becomes when loaded: an engine with the configured limits (pooling
-//! allocator, epoch deadline, memory limit) and one configured policy set per profile. Swapped
-//! as a whole on reload, so a request always sees one consistent state.
+//! allocator, epoch deadline, memory limit), one configured policy set per profile and the evidence
+//! fetcher. Swapped as a whole on reload, so a request always sees one consistent state.
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use palisade_engine::policy_set::{self, PolicySet, PolicySource, RuleFilter};
 use palisade_engine::{Engine, EngineConfig, Policy};
+use palisade_evidence::LazyFetcher;
 
 use crate::config::Config;
 use crate::error::ConfigError;
@@ -18,6 +20,8 @@ pub struct State {
     pub config: Config,
     /// One policy set per profile, in profile order.
     pub sets: Vec<PolicySet>,
+    /// Fetches the evidence policies request; started on the first request that needs it.
+    pub evidence: Arc<LazyFetcher>,
     /// Keeps the engine (and its epoch ticker) alive as long as this state serves requests.
     _engine: Engine,
 }
@@ -73,6 +77,7 @@ impl State {
             }
             sets.push(PolicySet::configure(policies, &profile.settings, &filter).map_err(wrap)?);
         }
-        Ok(State { config, sets, _engine: engine })
+        let evidence = Arc::new(LazyFetcher::new(config.registry.fetch.clone()));
+        Ok(State { config, sets, evidence, _engine: engine })
     }
 }

@@ -4,6 +4,16 @@
 
 #![expect(clippy::unwrap_used, reason = "test set-up: a panic is a test failure")]
 
+#[path = "webhook/mutate.rs"]
+mod mutate;
+#[path = "../../../tests/verify_remote/push.rs"]
+#[expect(clippy::expect_used, reason = "test set-up: a panic is a test failure")]
+#[expect(dead_code, reason = "only images are pushed here; signatures are the supply-chain tests' matter")]
+mod push;
+#[path = "../../../tests/verify_remote/registry.rs"]
+#[expect(clippy::expect_used, reason = "test set-up: a panic is a test failure")]
+mod registry;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -193,7 +203,7 @@ fn response(body: &str) -> Value {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn allow_deny_warn_audit_and_mutate() {
+async fn allow_deny_warn_audit() {
     let h = start(&config()).await;
 
     // A hardened Deployment: allowed, nothing to warn about.
@@ -275,15 +285,6 @@ async fn allow_deny_warn_audit_and_mutate() {
         )
     );
 
-    // /mutate: no policy proposes a patch yet, so allowed without patch or patchType.
-    let (status, body) = h.post("/mutate", in_namespace("deployment-privileged-create.json", "shop")).await;
-    assert_eq!(status, 200);
-    assert_eq!(
-        response(&body),
-        json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
-               "response": {"uid": "8f2c6d1a-9b7e-4c3d-a1f0-5e6d7c8b9a01", "allowed": true, "status": {}}})
-    );
-
     let (status, metrics) = h.get("/metrics").await;
     assert_eq!(status, 200);
     let lines: Vec<&str> = metrics
@@ -305,9 +306,59 @@ async fn allow_deny_warn_audit_and_mutate() {
             "palisade_webhook_denies_total{policy=\"hardening\",rule=\"allow-privilege-escalation\"} 2",
             "palisade_webhook_denies_total{policy=\"hardening\",rule=\"privileged-container\"} 2",
             "palisade_webhook_denies_total{policy=\"pod-security\",rule=\"privileged\"} 2",
-            "palisade_webhook_requests_total{endpoint=\"mutate\",result=\"allowed\"} 1",
             "palisade_webhook_requests_total{endpoint=\"validate\",result=\"allowed\"} 7",
             "palisade_webhook_requests_total{endpoint=\"validate\",result=\"denied\"} 2",
+        ]
+    );
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mutate_judges_as_validate_and_leaves_warnings_and_audit_to_it() {
+    let h = start(&config()).await;
+    // /mutate judges as /validate does (the API server calls it first): denied, so no patch.
+    let (status, body) = h.post("/mutate", in_namespace("deployment-privileged-create.json", "shop")).await;
+    assert_eq!(status, 200);
+    let (_, validated) = h.post("/validate", in_namespace("deployment-privileged-create.json", "shop")).await;
+    assert_eq!(response(&body), response(&validated));
+    // warn: allowed; the warnings come from /validate only, the same ones twice would be noise.
+    let (_, body) = h.post("/mutate", in_namespace("deployment-privileged-create.json", "staging")).await;
+    assert_eq!(
+        response(&body)["response"],
+        json!({"uid": "8f2c6d1a-9b7e-4c3d-a1f0-5e6d7c8b9a01", "allowed": true, "status": {},
+               "auditAnnotations": {"profile": "staging", "mode": "warn",
+                   "findings": "hardening/allow-privilege-escalation,hardening/privileged-container,pod-security/privileged"}})
+    );
+    // A hardened Deployment with no image rules: allowed, no patch.
+    let (_, body) = h.post("/mutate", in_namespace("deployment-create.json", "shop")).await;
+    assert_eq!(
+        response(&body)["response"],
+        json!({"uid": "705ab4f5-6393-11e8-b7cc-42010a800002", "allowed": true, "status": {}})
+    );
+
+    // audit: allowed; the audit record is /validate's.
+    let (_, body) = h.post("/mutate", in_namespace("deployment-privileged-create.json", "legacy")).await;
+    assert_eq!(response(&body)["response"]["allowed"], json!(true));
+
+    let (_, metrics) = h.get("/metrics").await;
+    let mut lines: Vec<&str> = metrics
+        .lines()
+        .filter(|l| {
+            l.starts_with("palisade_webhook_denies_total")
+                || l.starts_with("palisade_webhook_audit_findings_total")
+                || l.starts_with("palisade_webhook_requests_total")
+        })
+        .collect();
+    lines.sort_unstable();
+    assert_eq!(
+        lines,
+        [
+            "palisade_webhook_denies_total{policy=\"hardening\",rule=\"allow-privilege-escalation\"} 2",
+            "palisade_webhook_denies_total{policy=\"hardening\",rule=\"privileged-container\"} 2",
+            "palisade_webhook_denies_total{policy=\"pod-security\",rule=\"privileged\"} 2",
+            "palisade_webhook_requests_total{endpoint=\"mutate\",result=\"allowed\"} 3",
+            "palisade_webhook_requests_total{endpoint=\"mutate\",result=\"denied\"} 1",
+            "palisade_webhook_requests_total{endpoint=\"validate\",result=\"denied\"} 1",
         ]
     );
     h.stop().await;

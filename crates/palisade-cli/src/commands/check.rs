@@ -121,7 +121,7 @@ impl CheckArgs {
         };
         let options = CheckOptions { limits, skips, now_unix: now };
         let fetch = self.fetch.clone();
-        let evidence = crate::fetch::Remote::lazy(fetch.offline, Box::new(move || fetch.config()));
+        let evidence = crate::fetch::remote(fetch);
         let report = pipeline::check_with_evidence(&set, &sources, errors, &options, &evidence);
         for e in &report.errors {
             let at = match (&e.file, e.line) {

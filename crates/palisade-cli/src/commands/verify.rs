@@ -81,7 +81,7 @@ impl ChartArgs {
                 anyhow::bail!("--prov applies to local charts only; {chart} brings its own provenance");
             }
             let fetch = self.fetch.clone();
-            let remote = crate::fetch::Remote::lazy(fetch.offline, Box::new(move || fetch.config()));
+            let remote = crate::fetch::remote(fetch);
             crate::verify_remote::verify_chart(&policy, &remote, &chart, &self.keyring, now_unix)?
         } else {
             let request =

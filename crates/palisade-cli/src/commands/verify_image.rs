@@ -62,7 +62,7 @@ impl ImageArgs {
         let policy = crate::verify::load_policy(&engine)?;
         let now_unix = super::now_or_system(self.now);
         let fetch = self.fetch.clone();
-        let remote = crate::fetch::Remote::lazy(fetch.offline, Box::new(move || fetch.config()));
+        let remote = crate::fetch::remote(fetch);
         let verdict = verify_remote::verify_image(&policy, &remote, &self.reference, &signers, now_unix)?;
         let (text, code) = render(&self.reference, &verdict, self.format == Format::Json)?;
         crate::output::Destination::Stdout.write(&text)?;

@@ -110,6 +110,29 @@ fn webhook_chart_passes_its_own_policies_and_restricted_pss() {
                 "ValidatingWebhookConfiguration",
             ],
         ),
+        // Image rules: registry credentials mounted, egress to DNS and the registries opened.
+        (
+            vec![
+                "--set",
+                "mutating.enabled=true",
+                "--set",
+                "registryAuth.existingSecret=regcred",
+                "--set-json",
+                r#"networkPolicy.egress=[{"ports":[{"port":53,"protocol":"UDP"}]},{"to":[{"ipBlock":{"cidr":"10.0.0.0/8"}}],"ports":[{"port":443,"protocol":"TCP"}]}]"#,
+            ],
+            9,
+            vec![
+                "ConfigMap",
+                "Deployment",
+                "MutatingWebhookConfiguration",
+                "NetworkPolicy",
+                "PodDisruptionBudget",
+                "Secret",
+                "Service",
+                "ServiceAccount",
+                "ValidatingWebhookConfiguration",
+            ],
+        ),
     ] {
         let mut args = vec!["template", "palisade", chart, "--namespace", "palisade-system"];
         args.extend(extra.iter().copied());
