@@ -234,19 +234,15 @@ async fn handle(shared: &Arc<Shared>, endpoint: Endpoint, headers: &HeaderMap, b
     let limit = live.state.config.limits.max_request_bytes;
     let declared =
         headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
-        return reject(StatusCode::PAYLOAD_TOO_LARGE, format!("request body larger than the limit of {limit} bytes"));
+    let too_large = || format!("request body larger than the limit of {limit} bytes");
+    if declared.is_some_and(|n| n > drain_cap(limit) as u64) {
+        return reject(StatusCode::PAYLOAD_TOO_LARGE, too_large());
     }
-    let bytes = match axum::body::to_bytes(body, limit).await {
+    let bytes = match read_body(body, limit).await {
         Ok(b) => b,
-        Err(e) => {
-            let too_large = std::error::Error::source(&e)
-                .is_some_and(|s| s.downcast_ref::<http_body_util::LengthLimitError>().is_some());
-            return if too_large {
-                reject(StatusCode::PAYLOAD_TOO_LARGE, format!("request body larger than the limit of {limit} bytes"))
-            } else {
-                reject(StatusCode::BAD_REQUEST, format!("cannot read the request body: {e}"))
-            };
+        Err(BodyError::TooLarge) => return reject(StatusCode::PAYLOAD_TOO_LARGE, too_large()),
+        Err(BodyError::Read(e)) => {
+            return reject(StatusCode::BAD_REQUEST, format!("cannot read the request body: {e}"));
         }
     };
     let request = match review::parse(&bytes) {
@@ -379,4 +375,37 @@ async fn reload(shared: &Arc<Shared>, why: &'static str) -> bool {
         }
     };
     config_ok && cert_ok
+}
+
+/// Why a request body was not read.
+enum BodyError {
+    /// Longer than the limit.
+    TooLarge,
+    /// The connection failed mid-body.
+    Read(String),
+}
+
+/// How much of an oversized body is read and discarded before answering 413: a client still
+/// sending when the server answers and closes would see a reset connection instead of the answer.
+/// Bodies declared larger than this are refused without reading.
+fn drain_cap(limit: usize) -> usize {
+    limit.saturating_mul(4).max(1 << 20)
+}
+
+/// The body, at most `limit` bytes; a longer one is drained up to [`drain_cap`] and refused.
+async fn read_body(mut body: Body, limit: usize) -> Result<axum::body::Bytes, BodyError> {
+    use http_body_util::BodyExt as _;
+    let mut kept = Vec::new();
+    let mut seen = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| BodyError::Read(e.to_string()))?;
+        let Ok(data) = frame.into_data() else { continue };
+        seen = seen.saturating_add(data.len());
+        if seen <= limit {
+            kept.extend_from_slice(&data);
+        } else if seen > drain_cap(limit) {
+            break;
+        }
+    }
+    if seen > limit { Err(BodyError::TooLarge) } else { Ok(kept.into()) }
 }
