@@ -8,12 +8,16 @@
 //!   chart as a provenance layer, which `verify chart oci://…` checks.
 //! - Images, legacy cosign signatures (`sha256-<hex>.sig`) and Sigstore bundles (attached through the
 //!   referrers tag schema, as cosign does on registries without the OCI 1.1 referrers API) are pushed
-//!   with `oci-client` by the test itself: there is no `cosign` or `docker` binary here. Their
-//!   signature payloads are not valid signatures; these trials check what is fetched (the exact
-//!   evidence list), not cryptography, which the `supply-chain` component's own tests cover.
+//!   with `oci-client` by the test itself: there is no `cosign` or `docker` binary here. In the
+//!   `oci/…` trials the signature payloads are not valid signatures; they check what is fetched
+//!   (the exact evidence list). `verify-image/…` and `chart-cosign/…` sign for real with the keys,
+//!   CA and log of `palisade-sigstore-testkit` (`verify chart oci://…` with cosign signers, as
+//!   Sveltos verifies charts: `verify_remote/chart_cosign.rs`).
+//! - `cli/…` run the built `palisade` binary for exit codes, output and `DOCKER_CONFIG`, including
+//!   a registry with a password (`verify_remote/auth.rs`).
 //!
-//! Without `docker-registry` or `helm` the trials that need them are reported as ignored; when
-//! the `CI` environment variable is set, their absence is a failure instead.
+//! Without `docker-registry`, `helm` or the binary the trials that need them are reported as
+//! ignored; when the `CI` environment variable is set, their absence is a failure instead.
 
 #![expect(clippy::expect_used, reason = "test set-up: a panic is a test failure")]
 

@@ -120,27 +120,7 @@ pub fn chart_output(env: &Env) -> Result<(), Failed> {
         run(&["verify", "chart", subject, "--keyring", keyring, "--key", &bad, "--now", &now, "--format", "json"])?,
         Run::new(1, &format!("{}\n", serde_json::to_string_pretty(&json)?), ""),
     )?;
-    same(
-        run(&["verify", "chart", subject])?,
-        Run::new(
-            2,
-            "",
-            &format!(
-                "palisade: verify chart {subject}: no signer given; give --keyring FILE (its .prov) and/or cosign signers: --key FILE, or --trusted-root FILE with --certificate-identity[-regexp] and --certificate-oidc-issuer[-regexp]\n"
-            ),
-        ),
-    )?;
-    let url = "https://charts.example.invalid/demo-0.1.0.tgz";
-    same(
-        run(&["verify", "chart", url, "--key", &good])?,
-        Run::new(
-            2,
-            "",
-            &format!(
-                "palisade: verify chart {url}: cosign signers (--key, --trusted-root, --certificate-*) apply to oci:// charts only; verify this chart's .prov with --keyring FILE\n"
-            ),
-        ),
-    )?;
+    usage_errors(&run, subject, &good)?;
     let unsigned = push_demo(env, "cli-unsigned", "demo-0.1.0.tgz");
     same(
         run(&["verify", "chart", &unsigned.subject, "--key", &good])?,
@@ -153,4 +133,38 @@ pub fn chart_output(env: &Env) -> Result<(), Failed> {
             "",
         ),
     )
+}
+
+/// The usage errors of `verify chart` with cosign signers (exit 2, nothing on stdout).
+fn usage_errors(run: &dyn Fn(&[&str]) -> Result<Run, Failed>, subject: &str, good: &str) -> Result<(), Failed> {
+    same(
+        run(&["verify", "chart", subject])?,
+        Run::new(
+            2,
+            "",
+            &format!(
+                "palisade: verify chart {subject}: no signer given; give --keyring FILE (its .prov) and/or cosign signers: --key FILE, or --trusted-root FILE with --certificate-identity[-regexp] and --certificate-oidc-issuer[-regexp]\n"
+            ),
+        ),
+    )?;
+    same(
+        run(&["verify", "chart", subject, "--key", good, "--prov", "demo-0.1.0.tgz.prov"])?,
+        Run::new(
+            2,
+            "",
+            &format!("palisade: --prov applies to local charts only; {subject} brings its own provenance\n"),
+        ),
+    )?;
+    let url = "https://charts.example.invalid/demo-0.1.0.tgz";
+    same(
+        run(&["verify", "chart", url, "--key", good])?,
+        Run::new(
+            2,
+            "",
+            &format!(
+                "palisade: verify chart {url}: cosign signers (--key, --trusted-root, --certificate-*) apply to oci:// charts only; verify this chart's .prov with --keyring FILE\n"
+            ),
+        ),
+    )?;
+    Ok(())
 }

@@ -98,6 +98,10 @@ impl ChartArgs {
         if !oci && self.keyring.is_empty() {
             anyhow::bail!("verify chart {chart}: no keyring given; give --keyring FILE");
         }
+        let remote_chart = crate::verify_remote::is_remote(&chart);
+        if remote_chart && self.prov.is_some() {
+            anyhow::bail!("--prov applies to local charts only; {chart} brings its own provenance");
+        }
         let engine = Engine::new(engine_config())?;
         let policy = verify::load_policy(&engine)?;
         let now_unix = super::now_or_system(self.now);
@@ -105,10 +109,7 @@ impl ChartArgs {
         let remote = crate::fetch::Remote::lazy(fetch.offline, Box::new(move || fetch.config()));
         let provenance = if self.keyring.is_empty() {
             None
-        } else if crate::verify_remote::is_remote(&chart) {
-            if self.prov.is_some() {
-                anyhow::bail!("--prov applies to local charts only; {chart} brings its own provenance");
-            }
+        } else if remote_chart {
             Some(crate::verify_remote::verify_chart(&policy, &remote, &chart, &self.keyring, now_unix)?)
         } else {
             let request =

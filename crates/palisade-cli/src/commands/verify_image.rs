@@ -44,13 +44,13 @@ pub struct SignerArgs {
     /// Keyless: the certificate's identity (SAN), exactly.
     #[arg(long, value_name = "IDENTITY", conflicts_with = "certificate_identity_regexp")]
     certificate_identity: Option<String>,
-    /// Keyless: a regular expression the certificate's identity must match.
+    /// Keyless: a regular expression the certificate's identity must match (anchored at both ends).
     #[arg(long, value_name = "REGEXP")]
     certificate_identity_regexp: Option<String>,
     /// Keyless: the OIDC issuer in the certificate, exactly.
     #[arg(long, value_name = "URL", conflicts_with = "certificate_oidc_issuer_regexp")]
     certificate_oidc_issuer: Option<String>,
-    /// Keyless: a regular expression the OIDC issuer must match.
+    /// Keyless: a regular expression the OIDC issuer must match (anchored at both ends).
     #[arg(long, value_name = "REGEXP")]
     certificate_oidc_issuer_regexp: Option<String>,
 }
