@@ -76,12 +76,20 @@ pub fn docker_config_credentials(env: &Env) -> Result<(), Failed> {
 
     let missing = tempfile::tempdir()?;
     let wrong = docker_config(host, USER, "not the password")?;
-    let refused = |subject: &str, path: &str, config: &Path| -> Result<(), Failed> {
-        let reason = if config == missing.path() {
-            "the registry requires credentials and the docker config has none for it".to_string()
-        } else {
-            format!("the registry refused the credentials of user `{USER}` from the docker config")
-        };
+    let helper = tempfile::tempdir()?;
+    let helper_file = helper.path().join("config.json");
+    std::fs::write(&helper_file, serde_json::to_vec(&serde_json::json!({"credHelpers": {host: "secretservice"}}))?)?;
+    let cases = [
+        (missing.path(), format!("there is no docker config at {}", missing.path().join("config.json").display())),
+        (
+            helper.path(),
+            format!(
+                "the docker config {} has no `auths` entry for it; it names the credential helper `secretservice`, which palisade does not run (store the credentials inline in `auths`)",
+                helper_file.display()
+            ),
+        ),
+    ];
+    let refused = |subject: &str, path: &str, config: &Path, reason: &str| -> Result<(), Failed> {
         let stderr = format!(
             "palisade: authentication to registry `{host}` failed for `{subject}`: {reason} (Not authorized: url http://{host}/v2/{path}/manifests/{})\n",
             if path == "apps/private" { "1.0" } else { "0.1.0" }
@@ -93,9 +101,12 @@ pub fn docker_config_credentials(env: &Env) -> Result<(), Failed> {
         };
         same(palisade(&args, config)?, Run::new(2, "", &stderr))
     };
-    for config in [missing.path(), wrong.path()] {
-        refused(&image_subject, "apps/private", config)?;
-        refused(&chart.subject, "private/demo", config)?;
+    for (config, missing) in &cases {
+        let reason = format!("the registry requires credentials and {missing}");
+        refused(&image_subject, "apps/private", config, &reason)?;
+        refused(&chart.subject, "private/demo", config, &reason)?;
     }
-    Ok(())
+    let reason = format!("the registry refused the credentials of user `{USER}` from the docker config");
+    refused(&image_subject, "apps/private", wrong.path(), &reason)?;
+    refused(&chart.subject, "private/demo", wrong.path(), &reason)
 }

@@ -1,7 +1,8 @@
 //! The `palisade` binary itself, for what only a process shows: exit codes, stdout and stderr,
 //! and the environment (`DOCKER_CONFIG`). The binary is the one Cargo built beside this test
-//! (`target/<profile>/palisade`; `cargo test --workspace` builds it); without it these trials are
-//! ignored, and fail in CI.
+//! (`target/<profile>/palisade`; `cargo test --workspace` builds it, `cargo test -p palisade-tests`
+//! alone does not rebuild it: add `--test cli`, a test of `palisade-cli`, so Cargo does); without
+//! it these trials are ignored, and fail in CI.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -154,7 +154,7 @@ impl Registries {
         }
         let tried = match self.credentials.get(registry) {
             Some(b) => format!("the registry refused the credentials of user `{}` from the docker config", b.username),
-            None => "the registry requires credentials and the docker config has none for it".to_string(),
+            None => format!("the registry requires credentials and {}", self.credentials.missing(registry)),
         };
         FetchError::Auth {
             subject: ctx.subject.to_string(),
