@@ -1,7 +1,8 @@
 //! Remote subjects for `palisade verify`: charts from Helm HTTP(S) repositories and OCI
 //! registries (`verify chart https://…|oci://…`) and container images (`verify image REF`).
 //! The host fetches with `palisade-evidence`; the built-in `supply-chain` component judges, as
-//! for local files.
+//! for local files. Cosign signatures of an `oci://` chart are judged by the image path: the
+//! chart's manifest is signed exactly like an image's.
 
 use std::path::PathBuf;
 
