@@ -51,7 +51,7 @@ pub fn docker_config_credentials(env: &Env) -> Result<(), Failed> {
     let layer = (payload, annotations.iter().map(|(k, v)| (k.as_str(), v.clone())).collect());
     pusher.cosign_signatures("apps/private", &image, &[layer]);
 
-    let dir = env.demo_dir("demo-0.1.0.tgz", false);
+    let dir = env.demo_dir("demo-0.1.0.tgz", true);
     let digest =
         super::helm_push(env.helm.as_deref(), host, dir.path(), "demo-0.1.0.tgz", "private", Some((USER, PASSWORD)));
     let chart = chart(host, "private", &digest, Some((USER, PASSWORD)));
@@ -72,6 +72,23 @@ pub fn docker_config_credentials(env: &Env) -> Result<(), Failed> {
     same(
         palisade(&["verify", "chart", &chart.subject, "--key", k], good.path())?,
         Run::new(0, &format!("{}: verified ({digest})\n{}\n", chart.subject, verified(&digest)), ""),
+    )?;
+    // The `.prov` layer and the chart layer come through the same authenticated client.
+    let keyring = env.fixtures.join("pubring.gpg");
+    let now = super::FIXTURE_NOW.to_string();
+    let args = ["verify", "chart", &chart.subject, "--keyring", keyring.to_str().ok_or("path")?, "--now", &now];
+    same(
+        palisade(&args, good.path())?,
+        Run::new(
+            0,
+            &format!(
+                "Signed by: {}\nUsing Key With Fingerprint: {}\nChart Hash Verified: {}\n",
+                super::RSA_UID,
+                super::RSA_FPR,
+                super::DEMO_SHA256
+            ),
+            "",
+        ),
     )?;
 
     let missing = tempfile::tempdir()?;
