@@ -8,15 +8,25 @@
 //!   chart as a provenance layer, which `verify chart oci://…` checks.
 //! - Images, legacy cosign signatures (`sha256-<hex>.sig`) and Sigstore bundles (attached through the
 //!   referrers tag schema, as cosign does on registries without the OCI 1.1 referrers API) are pushed
-//!   with `oci-client` by the test itself: there is no `cosign` or `docker` binary here. Their
-//!   signature payloads are not valid signatures; these trials check what is fetched (the exact
-//!   evidence list), not cryptography, which the `supply-chain` component's own tests cover.
+//!   with `oci-client` by the test itself: there is no `cosign` or `docker` binary here. In the
+//!   `oci/…` trials the signature payloads are not valid signatures; they check what is fetched
+//!   (the exact evidence list). `verify-image/…` and `chart-cosign/…` sign for real with the keys,
+//!   CA and log of `palisade-sigstore-testkit` (`verify chart oci://…` with cosign signers, as
+//!   Sveltos verifies charts: `verify_remote/chart_cosign.rs`).
+//! - `cli/…` run the built `palisade` binary for exit codes, output and `DOCKER_CONFIG`, including
+//!   a registry with a password (`verify_remote/auth.rs`).
 //!
-//! Without `docker-registry` or `helm` the trials that need them are reported as ignored; when
-//! the `CI` environment variable is set, their absence is a failure instead.
+//! Without `docker-registry`, `helm` or the binary the trials that need them are reported as
+//! ignored; when the `CI` environment variable is set, their absence is a failure instead.
 
 #![expect(clippy::expect_used, reason = "test set-up: a panic is a test failure")]
 
+#[path = "verify_remote/auth.rs"]
+mod auth;
+#[path = "verify_remote/chart_cosign.rs"]
+mod chart_cosign;
+#[path = "verify_remote/cli.rs"]
+mod cli;
 #[path = "verify_chart/gpg.rs"]
 #[expect(dead_code, reason = "the attack suite's key material is not used here, only its gpg runner")]
 mod gpg;
@@ -75,21 +85,7 @@ impl Env {
     }
     /// `helm push DIR/<chart> oci://HOST/<repo>` (a `.prov` beside the chart is pushed too).
     fn helm_push(&self, dir: &Path, chart: &str, repo: &str) -> String {
-        let helm = self.helm.as_ref().expect("trial runs only with helm");
-        let home = tempfile::tempdir().expect("helm home");
-        let out = Command::new(helm)
-            .current_dir(dir)
-            .env("HELM_CONFIG_HOME", home.path().join("config"))
-            .env("HELM_CACHE_HOME", home.path().join("cache"))
-            .env("HELM_DATA_HOME", home.path().join("data"))
-            .args(["push", chart, &format!("oci://{}/{repo}", self.host()), "--plain-http"])
-            .output()
-            .expect("helm runs");
-        assert!(out.status.success(), "helm push failed: {}", String::from_utf8_lossy(&out.stderr));
-        let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-        text.lines()
-            .find_map(|l| l.strip_prefix("Digest: "))
-            .map_or_else(|| panic!("no digest in helm push output: {text}"), str::to_string)
+        helm_push(self.helm.as_deref(), self.host(), dir, chart, repo, None)
     }
     /// A directory holding the demo chart (and its `.prov` when `signed`).
     fn demo_dir(&self, chart: &str, signed: bool) -> tempfile::TempDir {
@@ -100,6 +96,37 @@ impl Env {
         }
         dir
     }
+}
+
+/// `helm push DIR/<chart> oci://HOST/<repo>`, with `--username`/`--password` when given; the
+/// digest it reports.
+fn helm_push(
+    helm: Option<&Path>,
+    host: &str,
+    dir: &Path,
+    chart: &str,
+    repo: &str,
+    login: Option<(&str, &str)>,
+) -> String {
+    let helm = helm.expect("trial runs only with helm");
+    let home = tempfile::tempdir().expect("helm home");
+    let mut args = vec!["push".to_string(), chart.to_string(), format!("oci://{host}/{repo}"), "--plain-http".into()];
+    if let Some((user, pass)) = login {
+        args.extend(["--username".into(), user.into(), "--password".into(), pass.into()]);
+    }
+    let out = Command::new(helm)
+        .current_dir(dir)
+        .env("HELM_CONFIG_HOME", home.path().join("config"))
+        .env("HELM_CACHE_HOME", home.path().join("cache"))
+        .env("HELM_DATA_HOME", home.path().join("data"))
+        .args(&args)
+        .output()
+        .expect("helm runs");
+    assert!(out.status.success(), "helm push failed: {}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    text.lines()
+        .find_map(|l| l.strip_prefix("Digest: "))
+        .map_or_else(|| panic!("no digest in helm push output: {text}"), str::to_string)
 }
 
 /// A fetcher without cache, short timeout.
@@ -198,7 +225,10 @@ fn image_signed(env: &Env) -> Result<(), Failed> {
         ],
     );
     let bundle = br#"{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","placeholder":true}"#;
-    p.bundles("apps/signed", &image, &[bundle.to_vec()], &[("application/spdx+json", b"{\"sbom\":1}".to_vec())]);
+    let index =
+        p.bundles("apps/signed", &image, &[bundle.to_vec()], &[("application/spdx+json", b"{\"sbom\":1}".to_vec())]);
+    let index: serde_json::Value = serde_json::from_slice(&index.bytes)?;
+    let referrer = index["manifests"][0]["digest"].as_str().unwrap_or_default().to_string();
     let subject = format!("oci://{}/apps/signed:2.0", env.host());
     let got = fetch(&fetcher(|_| ()), &subject, "oci-signatures")?;
     let d = image.digest.as_str();
@@ -225,7 +255,7 @@ fn image_signed(env: &Env) -> Result<(), Failed> {
                     ("digest", d),
                 ],
             ),
-            ev(&subject, "sigstore-bundle", push::BUNDLE_V03, bundle, &[("digest", d)]),
+            ev(&subject, "sigstore-bundle", push::BUNDLE_V03, bundle, &[("digest", d), ("referrer", &referrer)]),
         ],
     )
 }
@@ -590,14 +620,19 @@ fn verify_image_key_signed(env: &Env) -> Result<(), Failed> {
     let reference = format!("{}/apps/keysigned:1.0", env.host());
     let verdict = verify_remote::verify_image(policy(), &remote(), &reference, &signers, FIXTURE_NOW)
         .map_err(|e| format!("{e:#}"))?;
-    same(verdict, ImageVerdict::Verified { digest: image.digest, details: vec![] })
+    let details = format!(
+        "Signature: cosign signature {}.sig layer 1\nVerified with key: {} (ECDSA P-256)",
+        image.digest.replace(':', "-"),
+        signers.keys[0].display()
+    );
+    same(verdict, ImageVerdict::Verified { digest: image.digest, details: vec![details] })
 }
 
 // ---- the runner ----
 
 type TrialFn = fn(&Env) -> Result<(), Failed>;
 
-/// Name, needs the registry, needs helm, body.
+/// Name, needs the registry, needs helm, body. Trials named `cli/…` also need the binary.
 const TRIALS: &[(&str, bool, bool, TrialFn)] = &[
     ("oci/image-unsigned", true, false, image_unsigned),
     ("oci/image-cosign-signatures-and-bundles", true, false, image_signed),
@@ -620,6 +655,16 @@ const TRIALS: &[(&str, bool, bool, TrialFn)] = &[
     ("verify-image/unsigned-image-is-not-verified", true, false, verify_image_unsigned),
     ("verify-image/input-errors", true, false, verify_image_errors),
     ("verify-image/key-signed-image-verifies", true, false, verify_image_key_signed),
+    ("chart-cosign/key-signed-chart-verifies", true, true, chart_cosign::key_signed),
+    ("chart-cosign/keyless-signed-chart-verifies-with-exact-identity", true, true, chart_cosign::keyless_exact),
+    ("chart-cosign/keyless-bundle-verifies-with-anchored-regexp", true, true, chart_cosign::keyless_bundle_regexp),
+    ("chart-cosign/wrong-key-is-not-verified", true, true, chart_cosign::wrong_key),
+    ("chart-cosign/signature-of-another-version-is-not-verified", true, true, chart_cosign::other_version),
+    ("chart-cosign/unsigned-chart-is-not-verified", true, true, chart_cosign::unsigned),
+    ("chart-cosign/chart-re-pushed-after-signing-is-not-verified", true, true, chart_cosign::retagged),
+    ("chart-cosign/image-is-not-a-chart", true, false, chart_cosign::not_a_chart),
+    ("cli/verify-chart-output-and-exit-codes", true, true, cli::chart_output),
+    ("cli/registry-password-from-docker-config", true, true, auth::docker_config_credentials),
 ];
 
 fn helm_binary() -> Option<PathBuf> {
@@ -645,6 +690,8 @@ fn main() {
     let has_gpg = gpg::available();
     assert!(!in_ci || has_registry, "CI must have docker-registry (apt-get install docker-registry)");
     assert!(!in_ci || helm.is_some(), "CI must have helm (.ci/install-helm.sh)");
+    let has_binary = cli::binary().is_some();
+    assert!(!in_ci || has_binary, "CI must build the palisade binary first (cargo test --workspace does)");
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/helm-prov");
     let env = Arc::new(Env {
         registry: has_registry.then(|| Registry::start(None)),
@@ -658,6 +705,7 @@ fn main() {
             let env = Arc::clone(&env);
             let needs_image_rules = name == "verify-image/key-signed-image-verifies";
             let ignored = (needs_registry && !has_registry)
+                || (name.starts_with("cli/") && !has_binary)
                 || (needs_helm && (helm.is_none() || !has_gpg))
                 || (needs_image_rules && policy().info().rule(verify_remote::IMAGE_SIGNATURE).is_none());
             Trial::test(name, move || body(&env)).with_ignored_flag(ignored)

@@ -1,7 +1,8 @@
 //! Remote subjects for `palisade verify`: charts from Helm HTTP(S) repositories and OCI
 //! registries (`verify chart https://…|oci://…`) and container images (`verify image REF`).
 //! The host fetches with `palisade-evidence`; the built-in `supply-chain` component judges, as
-//! for local files.
+//! for local files. Cosign signatures of an `oci://` chart are judged by the image path: the
+//! chart's manifest is signed exactly like an image's.
 
 use std::path::PathBuf;
 
@@ -143,10 +144,15 @@ impl Signers {
 
 /// The `supply-chain` rule denying an image whose signatures do not satisfy the attestors.
 pub const IMAGE_SIGNATURE: &str = "image-signature";
+/// The `supply-chain` rule reporting which signature verified and its signer (informational).
+pub const IMAGE_SIGNER: &str = "image-signer";
 /// The `supply-chain` rule reporting the digest a tag resolves to (informational).
 pub const IMAGE_DIGEST: &str = "image-digest";
 
-/// Outcome of `verify image`.
+/// The config media type of a Helm chart stored in an OCI registry.
+pub const HELM_CONFIG: &str = "application/vnd.cncf.helm.config.v1+json";
+
+/// Outcome of `verify image`, and of the cosign half of `verify chart oci://…`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ImageVerdict {
     /// Verified; what the policy reports about it (signer lines), possibly empty.
@@ -176,6 +182,13 @@ pub fn oci_subject(reference: &str) -> String {
     if reference.starts_with("oci://") { reference.to_string() } else { format!("oci://{reference}") }
 }
 
+/// What an OCI reference must name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Artifact {
+    Image,
+    Chart,
+}
+
 /// Verify an image's signatures with the `supply-chain` policy. The image is presented as a Pod
 /// running it, with settings holding one `verifyImages` rule for the given signers, so the
 /// verdict is exactly what `palisade check` with such settings reports. The evidence the policy
@@ -191,20 +204,53 @@ pub fn verify_image(
     signers: &Signers,
     now_unix: i64,
 ) -> anyhow::Result<ImageVerdict> {
+    verify_oci(policy, fetch, reference, signers, now_unix, Artifact::Image)
+}
+
+/// Verify the cosign signatures and Sigstore bundles attached to an OCI Helm chart's manifest,
+/// as Sveltos does: the chart is signed exactly like an image (`cosign sign REG/REPO@sha256:…`),
+/// so this is [`verify_image`] for a reference whose manifest must be a Helm chart.
+///
+/// # Errors
+/// As [`verify_image`], and a reference whose manifest is not a Helm chart.
+pub fn verify_chart_signatures(
+    policy: &Policy,
+    fetch: &Remote,
+    subject: &str,
+    signers: &Signers,
+    now_unix: i64,
+) -> anyhow::Result<ImageVerdict> {
+    verify_oci(policy, fetch, subject, signers, now_unix, Artifact::Chart)
+}
+
+fn verify_oci(
+    policy: &Policy,
+    fetch: &Remote,
+    reference: &str,
+    signers: &Signers,
+    now_unix: i64,
+    artifact: Artifact,
+) -> anyhow::Result<ImageVerdict> {
     let image = reference.strip_prefix("oci://").unwrap_or(reference);
+    let noun = if artifact == Artifact::Chart { "chart" } else { "image" };
     palisade_evidence::parse_reference(image)
-        .map_err(|reason| anyhow::anyhow!("invalid image reference `{reference}`: {reason}"))?;
+        .map_err(|reason| anyhow::anyhow!("invalid {noun} reference `{reference}`: {reason}"))?;
     let trust = signers.evidence()?;
     let subject = oci_subject(image);
     // The image's own evidence first: an image nothing is attached to cannot verify, whatever
     // the policy; the policy's request for it below is served from the same fetch.
     let own = fetch.fetch(&EvidenceRequest::new(&subject, kinds::OCI_SIGNATURES)).map_err(anyhow::Error::msg)?;
-    let digest = own
-        .iter()
-        .find(|e| e.kind == kinds::OCI_MANIFEST)
-        .and_then(|e| e.annotation("digest"))
-        .unwrap_or_default()
-        .to_string();
+    let manifest = own.iter().find(|e| e.kind == kinds::OCI_MANIFEST);
+    let digest = manifest.and_then(|e| e.annotation("digest")).unwrap_or_default().to_string();
+    if artifact == Artifact::Chart {
+        let config = manifest
+            .and_then(|m| serde_json::from_slice::<serde_json::Value>(&m.data).ok())
+            .and_then(|m| m.pointer("/config/mediaType").and_then(|t| t.as_str()).map(str::to_string));
+        let config = config.as_deref().unwrap_or("none");
+        if config != HELM_CONFIG {
+            bail!("{reference} ({digest}) is not a Helm chart (config media type {config}, expected {HELM_CONFIG})");
+        }
+    }
     if !own.iter().any(|e| e.kind == kinds::COSIGN_SIGNATURE || e.kind == kinds::SIGSTORE_BUNDLE) {
         return Ok(ImageVerdict::NotVerified(vec![format!(
             "no cosign signature or Sigstore bundle is attached to {digest}"
@@ -222,7 +268,7 @@ pub fn verify_image(
     .to_string();
     let resources = [pod];
     let now = u64::try_from(now_unix).context("--now must not be before 1970")?;
-    let rules = [IMAGE_SIGNATURE.to_string(), IMAGE_DIGEST.to_string()];
+    let rules = [IMAGE_SIGNATURE.to_string(), IMAGE_SIGNER.to_string(), IMAGE_DIGEST.to_string()];
     let findings = policy.evaluate_fetching(&resources, &settings, now, &rules, |requests| {
         if !requests.iter().any(|r| r.kind == kinds::OCI_SIGNATURES && r.subject == subject) {
             return Err(format!(
@@ -237,7 +283,8 @@ pub fn verify_image(
         evidence.extend(trust);
         Ok(evidence)
     })?;
-    Ok(verdict(digest, &findings))
+    let prefix = format!("container \"image\" image {image}: ");
+    Ok(verdict(digest, &findings, &prefix))
 }
 
 fn describe(requests: &[EvidenceRequest]) -> String {
@@ -247,12 +294,15 @@ fn describe(requests: &[EvidenceRequest]) -> String {
     requests.iter().map(|r| format!("{} {}", r.kind, r.subject)).collect::<Vec<_>>().join(", ")
 }
 
-/// Any finding above `info` denies; `info` findings are details of a verified image.
-fn verdict(digest: String, findings: &[RawFinding]) -> ImageVerdict {
+/// Any finding above `info` denies; `info` findings are details of a verified image. `prefix`
+/// (the synthetic container naming the image) is dropped from messages: the output names the
+/// reference already.
+fn verdict(digest: String, findings: &[RawFinding], prefix: &str) -> ImageVerdict {
+    let message = |f: &RawFinding| f.message.strip_prefix(prefix).unwrap_or(&f.message).to_string();
     let denied: Vec<String> =
-        findings.iter().filter(|f| f.severity > palisade_core::Severity::Info).map(|f| f.message.clone()).collect();
+        findings.iter().filter(|f| f.severity > palisade_core::Severity::Info).map(message).collect();
     if denied.is_empty() {
-        let details = findings.iter().map(|f| f.message.clone()).collect();
+        let details = findings.iter().map(message).collect();
         ImageVerdict::Verified { digest, details }
     } else {
         ImageVerdict::NotVerified(denied)

@@ -1,7 +1,8 @@
 //! Registry credentials from the docker config (`$DOCKER_CONFIG/config.json`, else
 //! `~/.docker/config.json`): `auths.<registry>.auth` (base64 `user:password`) or
 //! `username`/`password`. Credential helpers (`credsStore`, `credHelpers`) are not run; a registry
-//! without inline credentials is accessed anonymously.
+//! without inline credentials is accessed anonymously, and when it refuses that, the error names
+//! the config file and any helper the config would have used.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -29,12 +30,22 @@ impl std::fmt::Debug for Basic {
 #[derive(Debug, Clone, Default)]
 pub struct Credentials {
     by_registry: HashMap<String, Basic>,
+    /// Credential helpers by registry (`credHelpers`), not run.
+    helpers: HashMap<String, String>,
+    /// The default credential helper (`credsStore`), not run.
+    store: Option<String>,
+    /// The file they were read from, or looked for (`false`: it does not exist).
+    source: Option<(PathBuf, bool)>,
 }
 
 #[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct ConfigFile {
     #[serde(default)]
     auths: HashMap<String, Entry>,
+    #[serde(default)]
+    cred_helpers: HashMap<String, String>,
+    creds_store: Option<String>,
 }
 
 #[derive(serde::Deserialize)]
@@ -61,10 +72,15 @@ impl Credentials {
     pub fn load(path: &Path) -> Result<Self, FetchError> {
         let bytes = match std::fs::read(path) {
             Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Credentials::default()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Credentials { source: Some((path.to_path_buf(), false)), ..Credentials::default() });
+            }
             Err(e) => return Err(FetchError::Setup(format!("reading docker config {}: {e}", path.display()))),
         };
-        Self::parse(&bytes).map_err(|reason| FetchError::Setup(format!("docker config {}: {reason}", path.display())))
+        let mut credentials = Self::parse(&bytes)
+            .map_err(|reason| FetchError::Setup(format!("docker config {}: {reason}", path.display())))?;
+        credentials.source = Some((path.to_path_buf(), true));
+        Ok(credentials)
     }
 
     /// Parse a docker config.
@@ -90,13 +106,33 @@ impl Credentials {
             };
             by_registry.insert(normalize(&key), basic);
         }
-        Ok(Credentials { by_registry })
+        let helpers = file.cred_helpers.into_iter().map(|(k, v)| (normalize(&k), v)).collect();
+        let store = file.creds_store.filter(|s| !s.is_empty());
+        Ok(Credentials { by_registry, helpers, store, source: None })
     }
 
     /// Credentials for `registry` (`host[:port]`), if any.
     #[must_use]
     pub fn get(&self, registry: &str) -> Option<&Basic> {
         self.by_registry.get(&normalize(registry))
+    }
+
+    /// Why there are no credentials for `registry`, in words: which file has no entry for it, and
+    /// the credential helper it names for it, which is not run.
+    #[must_use]
+    pub fn missing(&self, registry: &str) -> String {
+        let file = match &self.source {
+            Some((path, true)) => format!("the docker config {} has no `auths` entry for it", path.display()),
+            Some((path, false)) => format!("there is no docker config at {}", path.display()),
+            None => "no docker config was read".to_string(),
+        };
+        let registry = normalize(registry);
+        match self.helpers.get(&registry).or(self.store.as_ref()) {
+            Some(helper) => format!(
+                "{file}; it names the credential helper `{helper}`, which palisade does not run (store the credentials inline in `auths`)"
+            ),
+            None => file,
+        }
     }
 }
 
@@ -137,6 +173,29 @@ mod tests {
             Credentials::parse(b"42").unwrap_err(),
             "invalid type: integer `42`, expected struct ConfigFile at line 1 column 2"
         );
+    }
+
+    #[test]
+    fn says_why_a_registry_has_no_credentials() {
+        let config = br#"{"auths": {"a.example": {"auth": "dTpw"}}, "credHelpers": {"b.example": "ecr-login"}, "credsStore": "desktop"}"#;
+        let mut c = Credentials::parse(config).unwrap();
+        assert_eq!(c.get("a.example"), Some(&Basic { username: "u".into(), password: "p".into() }));
+        c.source = Some(("/home/u/.docker/config.json".into(), true));
+        assert_eq!(
+            c.missing("b.example"),
+            "the docker config /home/u/.docker/config.json has no `auths` entry for it; it names the credential helper `ecr-login`, which palisade does not run (store the credentials inline in `auths`)"
+        );
+        assert_eq!(
+            c.missing("c.example"),
+            "the docker config /home/u/.docker/config.json has no `auths` entry for it; it names the credential helper `desktop`, which palisade does not run (store the credentials inline in `auths`)"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let absent = dir.path().join("config.json");
+        assert_eq!(
+            Credentials::load(&absent).unwrap().missing("c.example"),
+            format!("there is no docker config at {}", absent.display())
+        );
+        assert_eq!(Credentials::default().missing("c.example"), "no docker config was read");
     }
 
     #[test]

@@ -37,6 +37,16 @@ pub enum FetchError {
         /// The host.
         host: String,
     },
+    /// The registry refused access: no credentials for it, or credentials it rejected.
+    #[error("authentication to registry `{registry}` failed for `{subject}`: {reason}")]
+    Auth {
+        /// The subject.
+        subject: String,
+        /// The registry host (`host[:port]`).
+        registry: String,
+        /// Which credentials were tried, and what the registry said.
+        reason: String,
+    },
     /// The registry or server answered with an error, or could not be reached.
     #[error("fetching {what} of `{subject}`: {reason}")]
     Remote {

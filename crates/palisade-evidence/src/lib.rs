@@ -7,7 +7,7 @@
 //!
 //! | request kind      | subject            | evidence returned                                              |
 //! |-------------------|--------------------|----------------------------------------------------------------|
-//! | `oci-signatures`  | `oci://…`          | `oci-manifest`, then every `cosign-signature` (legacy `sha256-<hex>.sig` tag) and `sigstore-bundle` (OCI 1.1 referrers, or the referrers tag fallback) |
+//! | `oci-signatures`  | `oci://…`          | `oci-manifest`, then every `cosign-signature` (legacy `sha256-<hex>.sig` tag) and `sigstore-bundle` (OCI 1.1 referrers, or the referrers tag fallback; annotation `referrer`: the referrer manifest's digest) |
 //! | `helm-chart`      | `https://…/x.tgz`, `oci://…` | `helm-chart` (the `.tgz`)                            |
 //! | `helm-provenance` | `https://…/x.tgz`, `oci://…` | `helm-provenance` (`<url>.prov`, or the chart's provenance layer); none when unsigned |
 //!
@@ -20,8 +20,9 @@
 //! per run, and (webhook) stops every fetch of one admission request at a deadline.
 //!
 //! Transport rules: HTTPS (rustls, system roots) everywhere; plain HTTP only to loopback hosts
-//! unless [`FetchConfig::plain_http`] is set. Registry credentials come from the docker config
-//! (anonymous otherwise). Manifests are limited to [`MAX_MANIFEST_BYTES`], blobs and files to
+//! unless [`FetchConfig::plain_http`] is set. Registry credentials come from the docker config's
+//! inline `auths` entries (anonymous otherwise; credential helpers are not run); a registry that
+//! refuses access is a [`FetchError::Auth`] naming it. Manifests are limited to [`MAX_MANIFEST_BYTES`], blobs and files to
 //! [`FetchConfig::max_blob_bytes`]; every request has a timeout.
 
 mod auth;

@@ -139,6 +139,30 @@ impl Registries {
         }
     }
 
+    /// The error for a failed registry request: [`FetchError::Auth`] when the registry refused
+    /// access (HTTP 401, or a failed token exchange), naming the credentials tried.
+    fn failure(&self, ctx: &Ctx<'_>, registry: &str, what: impl Into<String>, e: &OciDistributionError) -> FetchError {
+        let refused = match e {
+            OciDistributionError::UnauthorizedError { .. } | OciDistributionError::AuthenticationFailure(_) => true,
+            OciDistributionError::RegistryError { envelope, .. } => {
+                envelope.errors.iter().any(|e| matches!(e.code, OciErrorCode::Unauthorized | OciErrorCode::Denied))
+            }
+            _ => false,
+        };
+        if !refused {
+            return ctx.remote(what, describe(e));
+        }
+        let tried = match self.credentials.get(registry) {
+            Some(b) => format!("the registry refused the credentials of user `{}` from the docker config", b.username),
+            None => format!("the registry requires credentials and {}", self.credentials.missing(registry)),
+        };
+        FetchError::Auth {
+            subject: ctx.subject.to_string(),
+            registry: registry.to_string(),
+            reason: format!("{tried} ({})", crate::one_line(&describe(e))),
+        }
+    }
+
     /// The manifest `reference` names, with its digest; `None` if the registry has no such
     /// manifest (only when `optional`).
     async fn manifest(
@@ -160,7 +184,7 @@ impl Registries {
             Err(_) => return Err(ctx.timeout(what)),
             Ok(Err(e)) if optional && not_found(&e) => return Ok(None),
             Ok(Err(OciDistributionError::DigestError(e))) => return Err(ctx.malformed(what, e)),
-            Ok(Err(e)) => return Err(ctx.remote(what, describe(&e))),
+            Ok(Err(e)) => return Err(self.failure(ctx, reference.registry(), what, &e)),
             Ok(Ok(found)) => found,
         };
         if bytes.len() as u64 > MAX_MANIFEST_BYTES {
@@ -200,7 +224,10 @@ impl Registries {
         };
         let client = self.client(repo.registry());
         let read = async {
-            let mut stream = client.pull_blob_stream(repo, &desc).await.map_err(|e| ctx.remote(&what, describe(&e)))?;
+            let mut stream = client
+                .pull_blob_stream(repo, &desc)
+                .await
+                .map_err(|e| self.failure(ctx, repo.registry(), &what, &e))?;
             let mut data = Vec::new();
             while let Some(chunk) = stream.next().await {
                 let chunk = chunk.map_err(|e| ctx.remote(&what, e))?;
@@ -270,7 +297,7 @@ impl Registries {
         let what = format!("referrers of {subject_ref}");
         let index = match tokio::time::timeout(ctx.config.timeout, client.pull_referrers(&subject_ref, None)).await {
             Err(_) => return Err(ctx.timeout(what)),
-            Ok(Err(e)) => return Err(ctx.remote(what, describe(&e))),
+            Ok(Err(e)) => return Err(self.failure(ctx, reference.registry(), what, &e)),
             Ok(Ok(index)) => index,
         };
         for entry in &index.manifests {
@@ -298,7 +325,10 @@ impl Registries {
                     kind: kinds::SIGSTORE_BUNDLE.into(),
                     media_type: layer.media_type.clone(),
                     data,
-                    annotations: vec![("digest".into(), manifest_digest.clone())],
+                    annotations: vec![
+                        ("digest".into(), manifest_digest.clone()),
+                        ("referrer".into(), entry.digest.clone()),
+                    ],
                 });
             }
         }

@@ -8,8 +8,8 @@ use crate::settings::{Keyless, Settings};
 use crate::sigstore::tlog::hex;
 use crate::sigstore::{self, NamedKey, Trust, legacy};
 use crate::{
-    IMAGE_DIGEST, IMAGE_DIGEST_PINNED, IMAGE_SIGNATURE, KIND_BUNDLE, KIND_COSIGN_SIGNATURE, KIND_OCI_MANIFEST,
-    KIND_OCI_SIGNATURES,
+    IMAGE_DIGEST, IMAGE_DIGEST_PINNED, IMAGE_SIGNATURE, IMAGE_SIGNER, KIND_BUNDLE, KIND_COSIGN_SIGNATURE,
+    KIND_OCI_MANIFEST, KIND_OCI_SIGNATURES,
 };
 
 /// One `verifyImages[]` rule.
@@ -311,8 +311,15 @@ pub fn evaluate(input: &Input, settings: &Settings) -> Result<Vec<Finding>, Stri
             digest: &digest,
         };
         for rule in &rules {
-            if let Some(reason) = judge(rule, &signatures, &material, input.now_unix)? {
-                findings.push(at(IMAGE_SIGNATURE, format!("{} image {}: {reason}", found.label, found.image)));
+            match judge(rule, &signatures, &material, input.now_unix)? {
+                Err(reason) => {
+                    findings.push(at(IMAGE_SIGNATURE, format!("{} image {}: {reason}", found.label, found.image)));
+                }
+                Ok(accepted) if !accepted.is_empty() && input.runs(IMAGE_SIGNER.id) => {
+                    let lines: Vec<String> = accepted.iter().map(Accepted::message).collect();
+                    findings.push(at(IMAGE_SIGNER, lines.join("\n")));
+                }
+                Ok(_) => {}
             }
         }
         let unpinned = pinned_digest(&found.image).is_none();
@@ -342,46 +349,66 @@ struct Signatures<'a> {
     digest: &'a str,
 }
 
-/// `None` when the rule is satisfied, else the reason.
+/// A signature that satisfied an attestor entry: which one, and what it proved.
+struct Accepted {
+    /// `cosign signature sha256-<hex>.sig layer N` or `Sigstore bundle …`.
+    which: String,
+    verified: sigstore::Verified,
+}
+
+impl Accepted {
+    /// `Signature: <which>`, then the signer's `Key: value` lines.
+    fn message(&self) -> String {
+        format!("Signature: {}\n{}", self.which, self.verified.signer_lines().trim_end())
+    }
+}
+
+/// The signatures that satisfied the rule (empty: an unsigned image the rule does not require
+/// to be signed), else the reason it is not satisfied. Outer `Err`: input error.
 fn judge(
     rule: &ImageRule,
     sigs: &Signatures<'_>,
     material: &TrustMaterial,
     now: u64,
-) -> Result<Option<String>, String> {
+) -> Result<Result<Vec<Accepted>, String>, String> {
     if sigs.legacy.is_empty() && sigs.bundles.is_empty() {
-        return Ok(rule
-            .required
-            .then(|| "is not signed: no cosign signature or Sigstore bundle is attached".to_string()));
+        if rule.required {
+            return Ok(Err("is not signed: no cosign signature or Sigstore bundle is attached".to_string()));
+        }
+        return Ok(Ok(Vec::new()));
     }
+    let mut accepted = Vec::new();
     for (i, attestor) in rule.attestors.iter().enumerate() {
         let mut verified = 0;
         let mut reasons = Vec::new();
         for entry in &attestor.entries {
             match verify_entry(entry, sigs, material, now)? {
-                Ok(()) => verified += 1,
+                Ok(a) => {
+                    verified += 1;
+                    accepted.push(a);
+                }
                 Err(reason) => reasons.push(reason),
             }
         }
         if verified < attestor.required() {
             let prefix = if rule.attestors.len() > 1 { format!("attestors[{i}]: ") } else { String::new() };
-            return Ok(Some(format!(
+            return Ok(Err(format!(
                 "{prefix}{verified} of the required {} attestors verified ({})",
                 attestor.required(),
                 reasons.join("; ")
             )));
         }
     }
-    Ok(None)
+    Ok(Ok(accepted))
 }
 
-/// Whether any attached signature verifies for this attestor entry. Outer `Err`: input error.
+/// The first attached signature that verifies for this attestor entry. Outer `Err`: input error.
 fn verify_entry(
     entry: &AttestorEntry,
     sigs: &Signatures<'_>,
     material: &TrustMaterial,
     now: u64,
-) -> Result<Result<(), String>, String> {
+) -> Result<Result<Accepted, String>, String> {
     let (keys, identities, root) = match entry {
         AttestorEntry::Key(k) => (vec![k.clone()], Vec::new(), material.root(None)?),
         AttestorEntry::KeyRef(name) => {
@@ -402,17 +429,27 @@ fn verify_entry(
     };
     let trust = Trust { keys: &keys, root: root.as_ref(), identities: &identities, now };
     let mut first = None;
-    for sig in &sigs.legacy {
+    for (i, sig) in sigs.legacy.iter().enumerate() {
         match legacy::verify(sig, sigs.digest, &trust) {
-            Ok(_) => return Ok(Ok(())),
+            Ok(verified) => {
+                let which = format!("cosign signature {}.sig layer {}", sigs.digest.replace(':', "-"), i + 1);
+                return Ok(Ok(Accepted { which, verified }));
+            }
             Err(e) => {
                 first.get_or_insert(e);
             }
         }
     }
-    for bundle in &sigs.bundles {
+    for (i, bundle) in sigs.bundles.iter().enumerate() {
         match sigstore::verify_bundle(sigs.manifest, &bundle.data, &trust) {
-            Ok(_) => return Ok(Ok(())),
+            Ok(verified) => {
+                let referrer = bundle.annotations.iter().find(|(k, _)| k == "referrer").map(|(_, v)| v.as_str());
+                let which = match referrer {
+                    Some(d) => format!("Sigstore bundle in referrer {d}"),
+                    None => format!("Sigstore bundle {}", i + 1),
+                };
+                return Ok(Ok(Accepted { which, verified }));
+            }
             Err(e) => {
                 first.get_or_insert(e);
             }

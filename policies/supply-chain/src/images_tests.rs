@@ -49,8 +49,19 @@ fn legacy(key: &Key, cert: Option<&[u8]>, log: Option<(&mut Log, u64)>, signed_d
 fn run(
     settings: Value,
     image: &str,
+    evidence: Vec<Evidence>,
+    extra: Vec<Evidence>,
+) -> Result<Vec<(String, String)>, String> {
+    run_rules(settings, image, evidence, extra, &[])
+}
+
+/// [`run`] with the host reporting only `rules` (none: all).
+fn run_rules(
+    settings: Value,
+    image: &str,
     mut evidence: Vec<Evidence>,
     extra: Vec<Evidence>,
+    rules: &[&str],
 ) -> Result<Vec<(String, String)>, String> {
     evidence.extend(extra);
     let input = Input {
@@ -58,7 +69,7 @@ fn run(
         evidence,
         settings,
         now_unix: T0 + 3600,
-        rules: std::collections::BTreeSet::new(),
+        rules: rules.iter().map(ToString::to_string).collect(),
     };
     let settings = Settings::parse(&input.settings)?;
     Ok(evaluate(&input, &settings)?.into_iter().map(|f| (f.rule.to_string(), f.message)).collect())
@@ -90,11 +101,27 @@ fn normalizes_and_globs() {
     assert!(glob("docker.io/library/nginx:1.2?", "docker.io/library/nginx:1.25"));
 }
 
+/// The `image-signer` finding of a legacy signature verified with the settings' key.
+fn signer_finding(extra_lines: &str) -> Vec<(String, String)> {
+    vec![(
+        "image-signer".to_string(),
+        format!(
+            "Signature: cosign signature {}.sig layer 1\nVerified with key: keys.publicKeys (ECDSA P-256){extra_lines}",
+            digest().replace(':', "-")
+        ),
+    )]
+}
+
 #[test]
 fn key_signed_image_verifies_and_wrong_key_does_not() {
     let key = Key::p256(1);
     let sig = legacy(&key, None, None, &digest());
-    assert_eq!(run(key_rule(&key), IMAGE, vec![manifest(), sig.clone()], vec![]).unwrap(), vec![]);
+    assert_eq!(run(key_rule(&key), IMAGE, vec![manifest(), sig.clone()], vec![]).unwrap(), signer_finding(""));
+    // The signer report is opt-in: a host that does not report it does not get it.
+    assert_eq!(
+        run_rules(key_rule(&key), IMAGE, vec![manifest(), sig.clone()], vec![], &["image-signature"]).unwrap(),
+        vec![]
+    );
     let other = Key::p256(2);
     assert_eq!(
         run(key_rule(&other), IMAGE, vec![manifest(), sig], vec![]).unwrap(),
@@ -180,7 +207,13 @@ fn keyless_legacy_signature_with_rekor_bundle_and_count() {
     };
     assert_eq!(
         run(settings(r".*@example\.test", 1), IMAGE, vec![manifest(), sig.clone()], vec![root_ev.clone()]).unwrap(),
-        vec![]
+        vec![(
+            "image-signer".to_string(),
+            format!(
+                "Signature: cosign signature {}.sig layer 1\nCertificate identity: dev@example.test\nCertificate OIDC issuer: https://issuer.test\nCertificate authority: https://fulcio.test\nTransparency log index: 1000005\nIntegrated time: 2026-11-18T11:07:40Z",
+                digest().replace(':', "-")
+            )
+        )]
     );
     assert_eq!(
         run(settings(r".*@example\.test", 2), IMAGE, vec![manifest(), sig.clone()], vec![root_ev.clone()]).unwrap(),
@@ -222,7 +255,10 @@ fn key_signed_legacy_signature_with_rekor_bundle_checks_the_log() {
     };
     let key = Key::p256(1);
     let sig = legacy(&key, None, Some((&mut log, T0 + 60)), &digest());
-    assert_eq!(run(key_rule(&key), IMAGE, vec![manifest(), sig.clone()], vec![root_ev.clone()]).unwrap(), vec![]);
+    assert_eq!(
+        run(key_rule(&key), IMAGE, vec![manifest(), sig.clone()], vec![root_ev.clone()]).unwrap(),
+        signer_finding("\nTransparency log index: 1000005\nIntegrated time: 2026-11-18T11:07:40Z")
+    );
     let mut forged = sig;
     for (k, v) in &mut forged.annotations {
         if k == "dev.sigstore.cosign/bundle" {

@@ -41,11 +41,15 @@
 //! one request (`oci://<normalized>`, `oci-signatures`). The host answers with evidence of that
 //! subject: one `oci-manifest` (the manifest bytes as served; the digest is recomputed here), zero
 //! or more `cosign-signature` (legacy `sha256-<hex>.sig` layers: the simple-signing payload, the
-//! layer annotations verbatim) and zero or more `sigstore-bundle` (referrers; the signed artifact is
-//! the manifest). Keys and trusted roots come as for blobs. A covered image without `oci-manifest`
-//! evidence is an evaluation error (fail closed). Findings point at the container's `image`:
-//! `image-signature`, `image-digest-pinned` (`verifyDigest`) and `image-digest` (`mutateDigest`; its
-//! message is `… resolves to sha256:…` then a line `patch: <RFC 6902 replace operation>` that pins
+//! layer annotations verbatim) and zero or more `sigstore-bundle` (referrers; the signed artifact
+//! is the manifest; an annotation `referrer`, the referrer's digest, is quoted by `image-signer`).
+//! Keys and trusted roots come as for blobs. A covered image without `oci-manifest` evidence is
+//! an evaluation error (fail closed). Findings point at the container's `image`:
+//! `image-signature`, `image-signer` (info, opt-in: per satisfied rule, a `Signature: …` line
+//! naming each signature that verified, the `.sig` layer or the bundle's referrer, then the
+//! signer's `Key: value` lines), `image-digest-pinned` (`verifyDigest`) and `image-digest`
+//! (`mutateDigest`; its message is `… resolves to sha256:…` then a line
+//! `patch: <RFC 6902 replace operation>` that pins
 //! the image; the webhook applies it). See [`images`] and [`sigstore`].
 //!
 //! # Chart rules
@@ -152,6 +156,18 @@ pub const IMAGE_SIGNATURE: RuleDef = RuleDef {
     enabled_by_default: true,
 };
 
+/// `image-signer`: which signature of a covered image verified, and who signed it
+/// (informational, opt-in; `palisade verify image` / `verify chart oci://` turn it on).
+pub const IMAGE_SIGNER: RuleDef = RuleDef {
+    id: "image-signer",
+    title: "Image signature verified (signer report)",
+    severity: Severity::Info,
+    category: "supply-chain",
+    remediation: "Nothing to change; this reports the signature and signer of a verified image.",
+    standards: &[],
+    enabled_by_default: false,
+};
+
 /// `image-digest-pinned`: a covered image is referenced by tag, not by digest (`verifyDigest`).
 pub const IMAGE_DIGEST_PINNED: RuleDef = RuleDef {
     id: "image-digest-pinned",
@@ -209,6 +225,7 @@ static META: PolicyMeta = PolicyMeta {
         BLOB_SIGNATURE,
         BLOB_SIGNER,
         IMAGE_SIGNATURE,
+        IMAGE_SIGNER,
         IMAGE_DIGEST_PINNED,
         IMAGE_DIGEST,
     ],

@@ -17,7 +17,8 @@ pub struct FetchArgs {
     #[arg(long, alias = "allow-insecure-registry")]
     pub plain_http: bool,
     /// Docker config with registry credentials (default: `$DOCKER_CONFIG/config.json`, else
-    /// `~/.docker/config.json`); registries without an entry are accessed anonymously.
+    /// `~/.docker/config.json`): inline `auths` entries only, credential helpers are not run;
+    /// registries without an entry are accessed anonymously.
     #[arg(long, value_name = "FILE")]
     pub registry_config: Option<PathBuf>,
     /// Cache for content fetched by digest (default: `$XDG_CACHE_HOME/palisade`).

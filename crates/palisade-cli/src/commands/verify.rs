@@ -8,6 +8,7 @@ use palisade_engine::Engine;
 use crate::policy_set::engine_config;
 use crate::verify::{self, ChartRequest, Verdict};
 use crate::verify_blob::{self, BlobRequest, Match, Signature};
+use crate::verify_remote::ImageVerdict;
 
 /// Verify signatures of charts, blobs and images.
 #[derive(Debug, Args)]
@@ -20,7 +21,10 @@ pub struct VerifyArgs {
 enum Target {
     /// Verify a Helm chart against its provenance file, like `helm verify`: a local `.tgz` (with
     /// `<chart>.tgz.prov` beside it), an `https://` URL (`<url>.prov` is fetched) or an `oci://`
-    /// chart (the provenance layer `helm push` adds).
+    /// chart (the provenance layer `helm push` adds). An `oci://` chart may instead, or as well,
+    /// be verified by the cosign signatures attached to its manifest, like Sveltos does (`--key`,
+    /// or `--trusted-root` with `--certificate-identity[-regexp]` and
+    /// `--certificate-oidc-issuer[-regexp]`); with both kinds of signer, both must verify.
     Chart(ChartArgs),
     /// Verify a file's cosign signature (with a public key) or Sigstore bundle (keyless, against a
     /// trusted root), like `cosign verify-blob`.
@@ -36,9 +40,13 @@ struct ChartArgs {
     /// `oci://REGISTRY/REPOSITORY:VERSION`.
     #[arg(value_name = "CHART.tgz|URL|oci://REF")]
     chart: String,
-    /// Public keyring to trust, binary (`gpg --export`) or ASCII-armored; repeatable.
-    #[arg(long, value_name = "FILE", required = true)]
+    /// Public keyring to trust for the `.prov`, binary (`gpg --export`) or ASCII-armored;
+    /// repeatable. Required for local and `https://` charts.
+    #[arg(long, value_name = "FILE")]
     keyring: Vec<PathBuf>,
+    /// Cosign signers of an `oci://` chart.
+    #[command(flatten)]
+    signers: super::verify_image::SignerArgs,
     /// Provenance file (default: the chart path with `.prov` appended; local charts only).
     #[arg(long, value_name = "FILE")]
     prov: Option<PathBuf>,
@@ -70,31 +78,102 @@ impl VerifyArgs {
     }
 }
 
+/// The flags naming a signer of an `oci://` chart, for usage errors.
+const CHART_SIGNER_FLAGS: &str = "--keyring FILE (its .prov) and/or cosign signers: --key FILE, or --trusted-root FILE \
+     with --certificate-identity[-regexp] and --certificate-oidc-issuer[-regexp]";
+
 impl ChartArgs {
     fn execute(self) -> anyhow::Result<u8> {
+        let chart = self.chart.clone();
+        let oci = chart.starts_with("oci://");
+        if oci && self.keyring.is_empty() && !self.signers.given() {
+            anyhow::bail!("verify chart {chart}: no signer given; give {CHART_SIGNER_FLAGS}");
+        }
+        if !oci && self.signers.given() {
+            anyhow::bail!(
+                "verify chart {chart}: cosign signers (--key, --trusted-root, --certificate-*) apply to oci:// charts only; \
+                 verify this chart's .prov with --keyring FILE"
+            );
+        }
+        if !oci && self.keyring.is_empty() {
+            anyhow::bail!("verify chart {chart}: no keyring given; give --keyring FILE");
+        }
+        let remote_chart = crate::verify_remote::is_remote(&chart);
+        if remote_chart && self.prov.is_some() {
+            anyhow::bail!("--prov applies to local charts only; {chart} brings its own provenance");
+        }
         let engine = Engine::new(engine_config())?;
         let policy = verify::load_policy(&engine)?;
         let now_unix = super::now_or_system(self.now);
-        let chart = self.chart;
-        let verdict = if crate::verify_remote::is_remote(&chart) {
-            if self.prov.is_some() {
-                anyhow::bail!("--prov applies to local charts only; {chart} brings its own provenance");
-            }
-            let fetch = self.fetch.clone();
-            let remote = crate::fetch::remote(fetch);
-            crate::verify_remote::verify_chart(&policy, &remote, &chart, &self.keyring, now_unix)?
+        let fetch = self.fetch.clone();
+        let remote = crate::fetch::remote(fetch);
+        let provenance = if self.keyring.is_empty() {
+            None
+        } else if remote_chart {
+            Some(crate::verify_remote::verify_chart(&policy, &remote, &chart, &self.keyring, now_unix)?)
         } else {
             let request =
                 ChartRequest { chart: PathBuf::from(&chart), provenance: self.prov, keyrings: self.keyring, now_unix };
-            verify::verify_chart(&policy, &request)?
+            Some(verify::verify_chart(&policy, &request)?)
         };
-        let text = render(self.format, ("chart", &chart), &verdict, verify::Verification::to_text)?;
+        let cosign = if self.signers.given() {
+            let signers = self.signers.signers();
+            Some(crate::verify_remote::verify_chart_signatures(&policy, &remote, &chart, &signers, now_unix)?)
+        } else {
+            None
+        };
+        let (text, code) = render_chart(self.format, &chart, provenance.as_ref(), cosign.as_ref())?;
         crate::output::Destination::Stdout.write(&text)?;
-        Ok(match verdict {
-            Verdict::Verified(_) => 0,
-            Verdict::NotVerified(_) => 1,
-        })
+        Ok(code)
     }
+}
+
+/// Output and exit code of `verify chart`: one part alone renders as before (`.prov` like `helm
+/// verify`, cosign like `verify image`); with both, each part is labelled and both must verify.
+fn render_chart(
+    format: Format,
+    chart: &str,
+    provenance: Option<&Verdict>,
+    cosign: Option<&ImageVerdict>,
+) -> anyhow::Result<(String, u8)> {
+    let prov_ok = provenance.is_none_or(|v| matches!(v, Verdict::Verified(_)));
+    let cosign_ok = cosign.is_none_or(|v| matches!(v, ImageVerdict::Verified { .. }));
+    let code = u8::from(!(prov_ok && cosign_ok));
+    let text = match (provenance, cosign) {
+        (Some(p), None) => render(format, ("chart", chart), p, verify::Verification::to_text)?,
+        (None, Some(c)) => super::verify_image::render(("chart", chart), c, format == Format::Json)?.0,
+        (Some(p), Some(c)) if format == Format::Json => {
+            let prov = match p {
+                Verdict::Verified(v) => {
+                    let mut value = serde_json::json!({"verified": true});
+                    if let (Some(out), serde_json::Value::Object(fields)) =
+                        (value.as_object_mut(), serde_json::to_value(v)?)
+                    {
+                        out.extend(fields);
+                    }
+                    value
+                }
+                Verdict::NotVerified(reason) => serde_json::json!({"verified": false, "reason": reason}),
+            };
+            let value = serde_json::json!({
+                "chart": chart,
+                "verified": prov_ok && cosign_ok,
+                "provenance": prov,
+                "cosign": super::verify_image::verdict_json(c),
+            });
+            format!("{}\n", serde_json::to_string_pretty(&value)?)
+        }
+        (Some(p), Some(c)) => {
+            let mut text = match p {
+                Verdict::Verified(v) => format!("{chart}: provenance verified\n{}", v.to_text()),
+                Verdict::NotVerified(reason) => format!("{chart}: provenance not verified: {reason}\n"),
+            };
+            text.push_str(&super::verify_image::verdict_text(chart, "cosign signature ", c));
+            text
+        }
+        (None, None) => anyhow::bail!("verify chart {chart}: no signer given; give {CHART_SIGNER_FLAGS}"),
+    };
+    Ok((text, code))
 }
 
 /// Render a verdict: `to_text` or `NAME: not verified: reason`; JSON with `verified` and the fields.

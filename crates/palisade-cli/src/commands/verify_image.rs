@@ -18,24 +18,9 @@ pub struct ImageArgs {
     /// The image, `REGISTRY/REPOSITORY[:TAG][@sha256:DIGEST]` (an `oci://` prefix is accepted).
     #[arg(value_name = "REF")]
     reference: String,
-    /// A PEM public key (ECDSA P-256/P-384, Ed25519, RSA); repeatable, any one may have signed.
-    #[arg(long, value_name = "FILE")]
-    key: Vec<PathBuf>,
-    /// A Sigstore `trusted_root.json` (CAs and transparency logs) for keyless signatures; repeatable.
-    #[arg(long, value_name = "FILE")]
-    trusted_root: Vec<PathBuf>,
-    /// Keyless: the certificate's identity (SAN), exactly.
-    #[arg(long, value_name = "IDENTITY", conflicts_with = "certificate_identity_regexp")]
-    certificate_identity: Option<String>,
-    /// Keyless: a regular expression the certificate's identity must match.
-    #[arg(long, value_name = "REGEXP")]
-    certificate_identity_regexp: Option<String>,
-    /// Keyless: the OIDC issuer in the certificate, exactly.
-    #[arg(long, value_name = "URL", conflicts_with = "certificate_oidc_issuer_regexp")]
-    certificate_oidc_issuer: Option<String>,
-    /// Keyless: a regular expression the OIDC issuer must match.
-    #[arg(long, value_name = "REGEXP")]
-    certificate_oidc_issuer_regexp: Option<String>,
+    /// Who may have signed.
+    #[command(flatten)]
+    signers: SignerArgs,
     /// Verify as of this time (RFC 3339 or Unix seconds) instead of now.
     #[arg(long, value_name = "TIME", value_parser = palisade_core::time::parse_time)]
     now: Option<i64>,
@@ -47,58 +32,123 @@ pub struct ImageArgs {
     fetch: super::fetch::FetchArgs,
 }
 
-impl ImageArgs {
-    /// Run: 0 verified, 1 not verified.
-    pub fn execute(self) -> anyhow::Result<u8> {
-        let signers = Signers {
+/// Cosign signers: keys, or keyless identities with trusted roots (`verify image`, `verify chart`).
+#[derive(Debug, Clone, Args)]
+pub struct SignerArgs {
+    /// A PEM public key (ECDSA P-256/P-384, Ed25519, RSA); repeatable, any one may have signed.
+    #[arg(long, value_name = "FILE")]
+    key: Vec<PathBuf>,
+    /// A Sigstore `trusted_root.json` (CAs and transparency logs) for keyless signatures; repeatable.
+    #[arg(long, value_name = "FILE")]
+    trusted_root: Vec<PathBuf>,
+    /// Keyless: the certificate's identity (SAN), exactly.
+    #[arg(long, value_name = "IDENTITY", conflicts_with = "certificate_identity_regexp")]
+    certificate_identity: Option<String>,
+    /// Keyless: a regular expression the certificate's identity must match (anchored at both ends).
+    #[arg(long, value_name = "REGEXP")]
+    certificate_identity_regexp: Option<String>,
+    /// Keyless: the OIDC issuer in the certificate, exactly.
+    #[arg(long, value_name = "URL", conflicts_with = "certificate_oidc_issuer_regexp")]
+    certificate_oidc_issuer: Option<String>,
+    /// Keyless: a regular expression the OIDC issuer must match (anchored at both ends).
+    #[arg(long, value_name = "REGEXP")]
+    certificate_oidc_issuer_regexp: Option<String>,
+}
+
+impl SignerArgs {
+    /// Whether any signer flag is given.
+    #[must_use]
+    pub fn given(&self) -> bool {
+        !self.key.is_empty()
+            || !self.trusted_root.is_empty()
+            || self.certificate_identity.is_some()
+            || self.certificate_identity_regexp.is_some()
+            || self.certificate_oidc_issuer.is_some()
+            || self.certificate_oidc_issuer_regexp.is_some()
+    }
+
+    /// The signers.
+    #[must_use]
+    pub fn signers(self) -> Signers {
+        Signers {
             keys: self.key,
             trusted_roots: self.trusted_root,
             identity: self.certificate_identity,
             identity_regexp: self.certificate_identity_regexp,
             issuer: self.certificate_oidc_issuer,
             issuer_regexp: self.certificate_oidc_issuer_regexp,
-        };
+        }
+    }
+}
+
+impl ImageArgs {
+    /// Run: 0 verified, 1 not verified.
+    pub fn execute(self) -> anyhow::Result<u8> {
+        let signers = self.signers.signers();
         let engine = Engine::new(engine_config())?;
         let policy = crate::verify::load_policy(&engine)?;
         let now_unix = super::now_or_system(self.now);
         let fetch = self.fetch.clone();
         let remote = crate::fetch::remote(fetch);
         let verdict = verify_remote::verify_image(&policy, &remote, &self.reference, &signers, now_unix)?;
-        let (text, code) = render(&self.reference, &verdict, self.format == Format::Json)?;
+        let (text, code) = render(("image", &self.reference), &verdict, self.format == Format::Json)?;
         crate::output::Destination::Stdout.write(&text)?;
         Ok(code)
     }
 }
 
-/// Text or JSON for a verdict, and the exit code.
+/// Text or JSON for a verdict, and the exit code. `label` is the JSON key and the name.
 ///
 /// # Errors
 /// JSON serialization (never in practice).
-pub fn render(reference: &str, verdict: &ImageVerdict, json: bool) -> anyhow::Result<(String, u8)> {
-    let (text, code) = match (json, verdict) {
-        (false, ImageVerdict::Verified { digest, details }) => {
-            let mut text = format!("{reference}: verified ({digest})\n");
+pub fn render(label: (&str, &str), verdict: &ImageVerdict, json: bool) -> anyhow::Result<(String, u8)> {
+    let (key, reference) = label;
+    let code = match verdict {
+        ImageVerdict::Verified { .. } => 0,
+        ImageVerdict::NotVerified(_) => 1,
+    };
+    let text = if json {
+        let mut value = serde_json::Map::new();
+        value.insert(key.into(), reference.into());
+        if let serde_json::Value::Object(fields) = verdict_json(verdict) {
+            value.extend(fields);
+        }
+        format!("{}\n", serde_json::to_string_pretty(&value)?)
+    } else {
+        verdict_text(reference, "", verdict)
+    };
+    Ok((text, code))
+}
+
+/// `REF: <what>verified (DIGEST)` and the details, or one `REF: <what>not verified: REASON` line
+/// per reason; `what` (e.g. `cosign signature `) tells parts of a verdict apart.
+#[must_use]
+pub fn verdict_text(reference: &str, what: &str, verdict: &ImageVerdict) -> String {
+    let mut text = String::new();
+    match verdict {
+        ImageVerdict::Verified { digest, details } => {
+            let _ = writeln!(text, "{reference}: {what}verified ({digest})");
             for d in details {
                 text.push_str(d);
                 text.push('\n');
             }
-            (text, 0)
         }
-        (false, ImageVerdict::NotVerified(reasons)) => {
-            let mut text = String::new();
+        ImageVerdict::NotVerified(reasons) => {
             for r in reasons {
-                let _ = writeln!(text, "{reference}: not verified: {r}");
+                let _ = writeln!(text, "{reference}: {what}not verified: {r}");
             }
-            (text, 1)
         }
-        (true, ImageVerdict::Verified { digest, details }) => {
-            let value = serde_json::json!({"image": reference, "verified": true, "digest": digest, "details": details});
-            (format!("{}\n", serde_json::to_string_pretty(&value)?), 0)
+    }
+    text
+}
+
+/// `{"verified": true, "digest", "details"}` or `{"verified": false, "reasons"}`.
+#[must_use]
+pub fn verdict_json(verdict: &ImageVerdict) -> serde_json::Value {
+    match verdict {
+        ImageVerdict::Verified { digest, details } => {
+            serde_json::json!({"verified": true, "digest": digest, "details": details})
         }
-        (true, ImageVerdict::NotVerified(reasons)) => {
-            let value = serde_json::json!({"image": reference, "verified": false, "reasons": reasons});
-            (format!("{}\n", serde_json::to_string_pretty(&value)?), 1)
-        }
-    };
-    Ok((text, code))
+        ImageVerdict::NotVerified(reasons) => serde_json::json!({"verified": false, "reasons": reasons}),
+    }
 }

@@ -161,9 +161,17 @@ pub struct Verified {
 }
 
 impl Verified {
-    /// `Key: value` lines (the `blob-signer` / `image-signer` message).
+    /// `Key: value` lines (the `blob-signer` message): [`Verified::signer_lines`], then the digest.
     #[must_use]
     pub fn message(&self) -> String {
+        let mut out = self.signer_lines();
+        let _ = write!(out, "Digest: {}", self.digest);
+        out
+    }
+
+    /// `Key: value` lines naming the signer and the log entry, each ending in a newline.
+    #[must_use]
+    pub fn signer_lines(&self) -> String {
         let mut out = match &self.signer {
             Signer::Key { name, algorithm } => format!("Verified with key: {name} ({algorithm})\n"),
             Signer::Certificate { identity, issuer, authority } => format!(
@@ -176,7 +184,6 @@ impl Verified {
                 let _ = writeln!(out, "Integrated time: {}", rfc3339(t));
             }
         }
-        let _ = write!(out, "Digest: {}", self.digest);
         out
     }
 }
