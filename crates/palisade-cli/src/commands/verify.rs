@@ -50,12 +50,9 @@ struct ChartArgs {
     /// Provenance file (default: the chart path with `.prov` appended; local charts only).
     #[arg(long, value_name = "FILE")]
     prov: Option<PathBuf>,
-    /// Verify as of this time (RFC 3339 or Unix seconds) instead of now.
-    #[arg(long, value_name = "TIME", value_parser = palisade_core::time::parse_time)]
-    now: Option<i64>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
+    /// `--now` and `--format`.
+    #[command(flatten)]
+    out: Judging,
     /// Fetching of remote charts.
     #[command(flatten)]
     fetch: super::fetch::FetchArgs,
@@ -65,6 +62,24 @@ struct ChartArgs {
 pub(crate) enum Format {
     Text,
     Json,
+}
+
+/// When to judge and how to print, for every `verify` subcommand.
+#[derive(Debug, Clone, Copy, Args)]
+pub(crate) struct Judging {
+    /// Verify as of this time (RFC 3339 or Unix seconds) instead of now.
+    #[arg(long, value_name = "TIME", value_parser = palisade_core::time::parse_time)]
+    now: Option<i64>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub(crate) format: Format,
+}
+
+impl Judging {
+    /// `--now`, else the system clock (Unix seconds).
+    pub(crate) fn now_unix(self) -> i64 {
+        super::now_or_system(self.now)
+    }
 }
 
 impl VerifyArgs {
@@ -104,7 +119,7 @@ impl ChartArgs {
         }
         let engine = Engine::new(engine_config())?;
         let policy = verify::load_policy(&engine)?;
-        let now_unix = super::now_or_system(self.now);
+        let now_unix = self.out.now_unix();
         let fetch = self.fetch.clone();
         let remote = crate::fetch::remote(fetch);
         let provenance = if self.keyring.is_empty() {
@@ -122,7 +137,7 @@ impl ChartArgs {
         } else {
             None
         };
-        let (text, code) = render_chart(self.format, &chart, provenance.as_ref(), cosign.as_ref())?;
+        let (text, code) = render_chart(self.out.format, &chart, provenance.as_ref(), cosign.as_ref())?;
         crate::output::Destination::Stdout.write(&text)?;
         Ok(code)
     }
@@ -232,12 +247,9 @@ struct BlobArgs {
     /// Expected OIDC issuer as a regular expression, always anchored at both ends.
     #[arg(long, value_name = "R")]
     certificate_oidc_issuer_regexp: Option<String>,
-    /// Verify as of this time (RFC 3339 or Unix seconds) instead of now.
-    #[arg(long, value_name = "TIME", value_parser = palisade_core::time::parse_time)]
-    now: Option<i64>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
+    /// `--now` and `--format`.
+    #[command(flatten)]
+    out: Judging,
 }
 
 fn matcher(exact: Option<String>, regexp: Option<String>) -> Option<Match> {
@@ -275,12 +287,12 @@ impl BlobArgs {
             keys: self.key,
             trusted_root: self.trusted_root,
             identity,
-            now_unix: super::now_or_system(self.now),
+            now_unix: self.out.now_unix(),
         })
     }
 
     fn execute(self) -> anyhow::Result<u8> {
-        let format = self.format;
+        let format = self.out.format;
         let request = self.request()?;
         let engine = Engine::new(engine_config())?;
         let policy = verify::load_policy(&engine)?;

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use clap::Args;
 use palisade_engine::Engine;
 
-use super::verify::Format;
+use super::verify::{Format, Judging};
 use crate::policy_set::engine_config;
 use crate::verify_remote::{self, ImageVerdict, Signers};
 
@@ -21,12 +21,9 @@ pub struct ImageArgs {
     /// Who may have signed.
     #[command(flatten)]
     signers: SignerArgs,
-    /// Verify as of this time (RFC 3339 or Unix seconds) instead of now.
-    #[arg(long, value_name = "TIME", value_parser = palisade_core::time::parse_time)]
-    now: Option<i64>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
+    /// `--now` and `--format`.
+    #[command(flatten)]
+    out: Judging,
     /// Fetching from the registry.
     #[command(flatten)]
     fetch: super::fetch::FetchArgs,
@@ -87,11 +84,11 @@ impl ImageArgs {
         let signers = self.signers.signers();
         let engine = Engine::new(engine_config())?;
         let policy = crate::verify::load_policy(&engine)?;
-        let now_unix = super::now_or_system(self.now);
+        let now_unix = self.out.now_unix();
         let fetch = self.fetch.clone();
         let remote = crate::fetch::remote(fetch);
         let verdict = verify_remote::verify_image(&policy, &remote, &self.reference, &signers, now_unix)?;
-        let (text, code) = render(("image", &self.reference), &verdict, self.format == Format::Json)?;
+        let (text, code) = render(("image", &self.reference), &verdict, self.out.format == Format::Json)?;
         crate::output::Destination::Stdout.write(&text)?;
         Ok(code)
     }
