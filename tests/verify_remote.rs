@@ -150,6 +150,11 @@ fn ev(subject: &str, kind: &str, media_type: &str, data: &[u8], annotations: &[(
     }
 }
 
+/// The `oci-manifest` evidence of a pushed image fetched as `subject`, resolved to `reference`.
+fn manifest_ev(subject: &str, image: &push::Pushed, reference: &str) -> Evidence {
+    ev(subject, "oci-manifest", OCI_MANIFEST, &image.bytes, &[("digest", &image.digest), ("reference", reference)])
+}
+
 #[expect(clippy::needless_pass_by_value, reason = "callers pass fresh values; taking them keeps the trials short")]
 fn same<T: PartialEq + std::fmt::Debug>(got: T, expected: T) -> Result<(), Failed> {
     if got == expected { Ok(()) } else { Err(format!("expected {expected:#?}\n     got {got:#?}").into()) }
@@ -186,16 +191,7 @@ fn image_unsigned(env: &Env) -> Result<(), Failed> {
     let subject = format!("oci://{}/apps/plain:1.0", env.host());
     let got = fetch(&fetcher(|_| ()), &subject, "oci-signatures")?;
     let reference = format!("{}/apps/plain@{}", env.host(), image.digest);
-    same(
-        got,
-        vec![ev(
-            &subject,
-            "oci-manifest",
-            OCI_MANIFEST,
-            &image.bytes,
-            &[("digest", &image.digest), ("reference", &reference)],
-        )],
-    )
+    same(got, vec![manifest_ev(&subject, &image, &reference)])
 }
 
 fn image_signed(env: &Env) -> Result<(), Failed> {
@@ -236,7 +232,7 @@ fn image_signed(env: &Env) -> Result<(), Failed> {
     same(
         got,
         vec![
-            ev(&subject, "oci-manifest", OCI_MANIFEST, &image.bytes, &[("digest", d), ("reference", &reference)]),
+            manifest_ev(&subject, &image, &reference),
             ev(
                 &subject,
                 "cosign-signature",
@@ -265,16 +261,7 @@ fn image_by_digest(env: &Env) -> Result<(), Failed> {
     let subject = format!("oci://{}/apps/pinned@{}", env.host(), image.digest);
     let got = fetch(&fetcher(|_| ()), &subject, "oci-signatures")?;
     let reference = format!("{}/apps/pinned@{}", env.host(), image.digest);
-    same(
-        got,
-        vec![ev(
-            &subject,
-            "oci-manifest",
-            OCI_MANIFEST,
-            &image.bytes,
-            &[("digest", &image.digest), ("reference", &reference)],
-        )],
-    )
+    same(got, vec![manifest_ev(&subject, &image, &reference)])
 }
 
 fn image_missing(env: &Env) -> Result<(), Failed> {

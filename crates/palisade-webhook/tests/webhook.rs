@@ -181,6 +181,20 @@ impl Client {
     }
 }
 
+/// The request, deny and audit counters of a `/metrics` text, sorted.
+fn verdict_counters(metrics: &str) -> Vec<&str> {
+    let mut lines: Vec<&str> = metrics
+        .lines()
+        .filter(|l| {
+            l.starts_with("palisade_webhook_denies_total")
+                || l.starts_with("palisade_webhook_audit_findings_total")
+                || l.starts_with("palisade_webhook_requests_total")
+        })
+        .collect();
+    lines.sort_unstable();
+    lines
+}
+
 fn fixture(name: &str) -> Value {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
@@ -287,18 +301,8 @@ async fn allow_deny_warn_audit() {
 
     let (status, metrics) = h.get("/metrics").await;
     assert_eq!(status, 200);
-    let lines: Vec<&str> = metrics
-        .lines()
-        .filter(|l| {
-            l.starts_with("palisade_webhook_denies_total")
-                || l.starts_with("palisade_webhook_audit_findings_total")
-                || l.starts_with("palisade_webhook_requests_total")
-        })
-        .collect();
-    let mut lines: Vec<String> = lines.into_iter().map(String::from).collect();
-    lines.sort();
     assert_eq!(
-        lines,
+        verdict_counters(&metrics),
         [
             "palisade_webhook_audit_findings_total{policy=\"hardening\",rule=\"allow-privilege-escalation\"} 1",
             "palisade_webhook_audit_findings_total{policy=\"hardening\",rule=\"privileged-container\"} 1",
@@ -341,17 +345,8 @@ async fn mutate_judges_as_validate_and_leaves_warnings_and_audit_to_it() {
     assert_eq!(response(&body)["response"]["allowed"], json!(true));
 
     let (_, metrics) = h.get("/metrics").await;
-    let mut lines: Vec<&str> = metrics
-        .lines()
-        .filter(|l| {
-            l.starts_with("palisade_webhook_denies_total")
-                || l.starts_with("palisade_webhook_audit_findings_total")
-                || l.starts_with("palisade_webhook_requests_total")
-        })
-        .collect();
-    lines.sort_unstable();
     assert_eq!(
-        lines,
+        verdict_counters(&metrics),
         [
             "palisade_webhook_denies_total{policy=\"hardening\",rule=\"allow-privilege-escalation\"} 2",
             "palisade_webhook_denies_total{policy=\"hardening\",rule=\"privileged-container\"} 2",
