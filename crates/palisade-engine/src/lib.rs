@@ -4,7 +4,8 @@
 //! epoch ticker); [`Engine::load`] per policy (compile or fetch from the cache, read `info`,
 //! compile the settings schema, keep an `InstancePre`); [`Policy::evaluate`] per evaluation (a
 //! fresh `Store` with a memory limit and an epoch deadline, so no evaluation sees another's state
-//! and a hostile guest ends in an error, never a hang). [`Policy::evaluate_with_evidence`] also
+//! and a hostile guest ends in an error, never a hang; with `EngineConfig::reuse_instances`, as
+//! in `palisade check`, an instance whose call returned normally serves the next input). [`Policy::evaluate_with_evidence`] also
 //! hands the guest [`Evidence`] the host fetched (chart and provenance bytes, keyrings).
 //!
 //! [`policy_set::PolicySet`] is a configured set (components, settings checked against their

@@ -102,7 +102,7 @@ impl Policy {
     }
 
     /// Evaluate a set of resources (each a JSON object) with settings already checked by
-    /// [`Policy::check_settings`], in a fresh sandbox, without evidence.
+    /// [`Policy::check_settings`], in a sandbox, without evidence.
     ///
     /// # Errors
     /// As [`Policy::evaluate_with_evidence`].
@@ -111,7 +111,7 @@ impl Policy {
     }
 
     /// The evidence this policy wants for these resources (e.g. signatures of the images they
-    /// run), in a fresh sandbox; sorted, without duplicates.
+    /// run), in a sandbox (see [`Policy::evaluate_with_evidence`]); sorted, without duplicates.
     ///
     /// # Errors
     /// As [`Policy::evaluate_with_evidence`] (timeout, memory, trap, the policy's own error).
@@ -121,8 +121,9 @@ impl Policy {
     }
 
     /// Evaluate resources together with evidence the host fetched (chart and provenance bytes,
-    /// keyrings, signatures), in a fresh sandbox. `rules` are the ids the caller will report
-    /// (empty: all); the policy may skip the others.
+    /// keyrings, signatures), in a sandbox: a fresh instance, or with
+    /// `EngineConfig::reuse_instances` one whose previous call returned normally. `rules` are the
+    /// ids the caller will report (empty: all); the policy may skip the others.
     ///
     /// # Errors
     /// Timeout, memory limit, trap, the policy's own error, or a contract violation (a finding
@@ -135,18 +136,12 @@ impl Policy {
         now_unix: u64,
         rules: &[String],
     ) -> Result<Vec<RawFinding>, EvalError> {
-        let input = types::Evaluation {
-            resources: wit_resources(resources),
-            evidence: evidence.iter().map(crate::evidence::to_wit).collect(),
-            settings: settings.to_string(),
-            now_unix,
-            rules: rules.to_vec(),
-        };
+        let input = evaluation(wit_resources(resources), evidence, settings, now_unix, rules);
         self.with_instance(|store, guest| self.call_evaluate(store, guest, &input, resources.len()))
     }
 
-    /// Ask for evidence, get it from `fetch`, and evaluate, all in one fresh sandbox (one
-    /// instantiation; the guest parses the resources once). The time limit applies to each call
+    /// Ask for evidence, get it from `fetch`, and evaluate, all in one instance (the guest parses
+    /// the resources once). The time limit applies to each call
     /// into the guest, not to `fetch`.
     ///
     /// # Errors
@@ -165,13 +160,7 @@ impl Policy {
             let evidence =
                 fetch(&requests).map_err(|reason| EvalError::Evidence { policy: self.name().into(), reason })?;
             self.inner.engine.reset_deadline(store);
-            let input = types::Evaluation {
-                resources: wit,
-                evidence: evidence.iter().map(crate::evidence::to_wit).collect(),
-                settings: settings.to_string(),
-                now_unix,
-                rules: rules.to_vec(),
-            };
+            let input = evaluation(wit, &evidence, settings, now_unix, rules);
             self.call_evaluate(store, guest, &input, resources.len())
         })
     }
@@ -266,6 +255,23 @@ impl Policy {
             }
             _ => EvalError::Trap { policy, reason: describe_trap(store, e, engine) },
         }
+    }
+}
+
+/// The WIT input of `evaluate`.
+fn evaluation(
+    resources: Vec<types::Resource>,
+    evidence: &[Evidence],
+    settings: &str,
+    now_unix: u64,
+    rules: &[String],
+) -> types::Evaluation {
+    types::Evaluation {
+        resources,
+        evidence: evidence.iter().map(crate::evidence::to_wit).collect(),
+        settings: settings.to_string(),
+        now_unix,
+        rules: rules.to_vec(),
     }
 }
 

@@ -28,7 +28,7 @@ pub struct EngineConfig {
     /// than slots fail with an error, so size it to the evaluation threads.
     pub pooled_instances: Option<u32>,
     /// Reuse a policy's instance for the next evaluation after a call that returned normally
-    /// (at most [`MAX_REUSES`] times, and never after a trap or the memory limit). Saves the
+    /// (at most 256 times, and never after a trap, a timeout or the memory limit). Saves the
     /// instantiation and the page faults of a fresh linear memory for every input, which dominate
     /// a run over many small inputs; it relies on policies being pure functions of their input, as
     /// the contract says. Off: every evaluation gets a fresh instance (the webhook's isolation).
@@ -36,7 +36,7 @@ pub struct EngineConfig {
 }
 
 /// How many evaluations one instance serves at most when [`EngineConfig::reuse_instances`] is on.
-pub const MAX_REUSES: u32 = 256;
+pub(crate) const MAX_REUSES: u32 = 256;
 
 impl Default for EngineConfig {
     fn default() -> Self {
