@@ -11,6 +11,8 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
+mod simple;
+
 use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
@@ -153,17 +155,57 @@ pub struct YamlDocument {
 
 /// Parse every document of a YAML stream.
 ///
+/// Block-style text of the kind Helm and kubectl write is read by a fast reader ([`simple`]);
+/// anything it does not handle (and every error) goes through `yaml-rust2`, so results and error
+/// messages are those of `yaml-rust2` either way.
+///
 /// # Errors
 /// Returns the first syntax error or exceeded limit, with its position.
 pub fn parse_stream(text: &str, limits: Limits) -> Result<Vec<YamlDocument>, YamlError> {
-    let mut loader = Loader { parser: Parser::new_from_str(text), limits, anchors: HashMap::new() };
+    if let Some(events) = simple::events(text, limits.max_depth)
+        && let Ok(docs) = load(events.into_iter().map(Ok), limits)
+    {
+        return Ok(docs);
+    }
+    parse_stream_reference(text, limits)
+}
+
+/// [`parse_stream`] with `yaml-rust2` only: the reference the fast reader is tested against.
+///
+/// # Errors
+/// As [`parse_stream`].
+#[doc(hidden)]
+pub fn parse_stream_reference(text: &str, limits: Limits) -> Result<Vec<YamlDocument>, YamlError> {
+    let mut parser = Parser::new_from_str(text);
+    let events = std::iter::from_fn(move || {
+        Some(parser.next_token().map(|(event, marker)| (event, Pos::from_marker(marker))).map_err(|e| {
+            let pos = Pos::from_marker(*e.marker());
+            YamlError::Syntax { pos_line: pos.line, pos_col: pos.column, message: e.info().to_string() }
+        }))
+    });
+    load(events, limits)
+}
+
+/// Whether the fast reader handles `text` by itself (for tests and benchmarks).
+#[doc(hidden)]
+#[must_use]
+pub fn fast_path_reads(text: &str) -> bool {
+    simple::events(text, Limits::default().max_depth).is_some()
+}
+
+/// Build the documents of a stream of parser events.
+fn load<I>(events: I, limits: Limits) -> Result<Vec<YamlDocument>, YamlError>
+where
+    I: Iterator<Item = Result<(Event, Pos), YamlError>>,
+{
+    let mut loader = Loader { events, limits, anchors: HashMap::new() };
     let mut docs = Vec::new();
     loop {
-        let (event, marker) = loader.next()?;
+        let (event, pos) = loader.next()?;
         match event {
             Event::StreamEnd => return Ok(docs),
             Event::DocumentStart => {
-                let start_line = Pos::from_marker(marker).line;
+                let start_line = pos.line;
                 loader.anchors.clear();
                 let mut doc = DocState { nodes: 0, ambiguities: Vec::new() };
                 let root = loader.document(&mut doc)?;
@@ -174,8 +216,8 @@ pub fn parse_stream(text: &str, limits: Limits) -> Result<Vec<YamlDocument>, Yam
     }
 }
 
-struct Loader<'a> {
-    parser: Parser<std::str::Chars<'a>>,
+struct Loader<I> {
+    events: I,
     limits: Limits,
     /// Anchored nodes and their expanded node count.
     anchors: HashMap<usize, (Node, usize)>,
@@ -204,11 +246,10 @@ enum Frame {
     },
 }
 
-impl Loader<'_> {
-    fn next(&mut self) -> Result<(Event, Marker), YamlError> {
-        self.parser.next_token().map_err(|e| {
-            let pos = Pos::from_marker(*e.marker());
-            YamlError::Syntax { pos_line: pos.line, pos_col: pos.column, message: e.info().to_string() }
+impl<I: Iterator<Item = Result<(Event, Pos), YamlError>>> Loader<I> {
+    fn next(&mut self) -> Result<(Event, Pos), YamlError> {
+        self.events.next().unwrap_or_else(|| {
+            Err(YamlError::Syntax { pos_line: 0, pos_col: 0, message: "unexpected end of events".into() })
         })
     }
 
@@ -231,8 +272,7 @@ impl Loader<'_> {
         loop {
             // A plain, untagged `<<` is a YAML 1.1 merge key; a quoted one is an ordinary key.
             let mut plain_merge = false;
-            let (event, marker) = self.next()?;
-            let pos = Pos::from_marker(marker);
+            let (event, pos) = self.next()?;
             let finished: Node = match event {
                 Event::DocumentEnd => return Ok(root),
                 Event::StreamEnd | Event::DocumentStart | Event::StreamStart | Event::Nothing => {
