@@ -92,6 +92,15 @@ fn walk(dir: &Path, display_root: &Path, sources: &mut Vec<Source>, errors: &mut
     }
 }
 
+/// The size of an input in bytes, as far as known before reading it (0 for stdin or an error).
+#[must_use]
+pub fn size_hint(source: &Source) -> u64 {
+    match source {
+        Source::File(path) => std::fs::metadata(path).map_or(0, |m| m.len()),
+        Source::Stdin => 0,
+    }
+}
+
 /// Read an input within the size limit.
 pub fn read(source: &Source, limits: &InputLimits) -> Result<Vec<u8>, InputError> {
     let name = source.name();

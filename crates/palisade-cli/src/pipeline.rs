@@ -27,19 +27,28 @@ pub fn check_with_evidence(
     evidence: &dyn EvidenceSource,
 ) -> Report {
     let limits = &options.limits;
-    let outcomes: Vec<Outcome> = sources
-        .par_iter()
-        .map(|source| {
+    // Largest inputs first, each taken by the next free thread, so that no big file is left
+    // for one thread at the end; the report keeps the order of `sources`.
+    let mut order: Vec<usize> = (0..sources.len()).collect();
+    order.sort_by_cached_key(|&i| std::cmp::Reverse(inputs::size_hint(&sources[i])));
+    let mut outcomes: Vec<(usize, Outcome)> = order
+        .into_iter()
+        .par_bridge()
+        .map(|i| {
+            let source = &sources[i];
             let name = source.name();
-            match inputs::read(source, limits).and_then(|bytes| palisade_core::manifest::decode(&name, &bytes, limits))
+            let outcome = match inputs::read(source, limits)
+                .and_then(|bytes| palisade_core::manifest::decode(&name, &bytes, limits))
             {
                 Ok(text) => check::check_text(set, &name, &text, options, evidence),
                 Err(e) => Outcome { errors: vec![ErrorEntry::from(e)], ..Outcome::default() },
-            }
+            };
+            (i, outcome)
         })
         .collect();
+    outcomes.sort_unstable_by_key(|(i, _)| *i);
     let mut total = Outcome { errors: earlier.into_iter().map(ErrorEntry::from).collect(), ..Outcome::default() };
-    for o in outcomes {
+    for (_, o) in outcomes {
         total.merge(o);
     }
     total.into_report()

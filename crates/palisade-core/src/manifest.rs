@@ -236,13 +236,26 @@ fn add_object(out: &mut ParsedInput, file: &Arc<str>, number: usize, node: Node,
 
 /// `# Source: chart/templates/x.yaml` comments with their line numbers, in order.
 fn helm_sources(text: &str) -> Vec<(u32, Arc<str>)> {
-    text.lines()
-        .enumerate()
-        .filter_map(|(i, line)| {
-            let path = line.strip_prefix("# Source: ")?.trim();
-            Some((u32::try_from(i + 1).unwrap_or(u32::MAX), Arc::from(path)))
-        })
-        .collect()
+    const MARK: &str = "# Source: ";
+    let mut out = Vec::new();
+    // Line numbers are counted only between marks (one pass over the text, no per-line search).
+    let (mut line, mut counted) = (1usize, 0);
+    for (at, _) in text.match_indices(MARK) {
+        if at > 0 && text.as_bytes()[at - 1] != b'\n' {
+            continue;
+        }
+        line += newlines(&text.as_bytes()[counted..at]);
+        counted = at;
+        let rest = &text[at + MARK.len()..];
+        let path = rest[..rest.find('\n').unwrap_or(rest.len())].trim();
+        out.push((u32::try_from(line).unwrap_or(u32::MAX), Arc::from(path)));
+    }
+    out
+}
+
+#[expect(clippy::naive_bytecount, reason = "the compiler vectorizes this loop; no extra crate needed")]
+fn newlines(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b == b'\n').count()
 }
 
 /// The last `# Source:` comment after the previous object and before this one.
@@ -273,6 +286,12 @@ mod tests {
             got,
             vec![("a", 1, Some("app/templates/sa.yaml"), 3), ("b", 2, Some("app/templates/deploy.yaml"), 9)]
         );
+    }
+
+    #[test]
+    fn sources_are_only_comments_at_line_starts() {
+        let text = "# Source: a.yaml\nx: 1 # Source: not.yaml\n\n# Source: b.yaml \r\n";
+        assert_eq!(helm_sources(text), vec![(1, Arc::from("a.yaml")), (4, Arc::from("b.yaml"))]);
     }
 
     #[test]
