@@ -2,7 +2,7 @@
 #![allow(missing_docs, reason = "criterion macros generate undocumented items")]
 
 //! Criterion micro-benchmarks of the engine on the shared corpus (`../shared/corpus/bitnami`):
-//! parsing, loading a policy from the compilation cache, and evaluating the built-in hardening
+//! parsing (and the YAML reader alone, fast and `yaml-rust2`), loading a policy from the compilation cache, and evaluating the built-in hardening
 //! policy on one chart and on the whole corpus.
 
 use std::path::{Path, PathBuf};
@@ -39,6 +39,19 @@ fn benches(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(bytes as u64));
     g.bench_function("corpus", |b| {
         b.iter(|| files.iter().map(|(p, t)| resources(p, t).len()).sum::<usize>());
+    });
+    // The YAML reader alone: the fast one (with yaml-rust2 for what it leaves) and yaml-rust2.
+    let limits = palisade_core::yaml::Limits::default();
+    g.bench_function("yaml", |b| {
+        b.iter(|| files.iter().filter_map(|(_, t)| palisade_core::yaml::parse_stream(t, limits).ok()).count());
+    });
+    g.bench_function("yaml-events", |b| {
+        b.iter(|| files.iter().filter(|(_, t)| palisade_core::yaml::fast_path_reads(t)).count());
+    });
+    g.bench_function("yaml-rust2", |b| {
+        b.iter(|| {
+            files.iter().filter_map(|(_, t)| palisade_core::yaml::parse_stream_reference(t, limits).ok()).count()
+        });
     });
     g.finish();
 

@@ -83,6 +83,10 @@ impl Engine {
         if let Some(dir) = &config.cache_dir {
             let mut cache = CacheConfig::new();
             cache.with_directory(dir.clone());
+            // wasmtime recompresses an entry at zstd level 20 after 256 uses, in a background
+            // thread that a short `palisade check` kills before it finishes: every run after the
+            // 256th would burn a core on it. Entries stay as first written.
+            cache.with_optimized_compression_usage_counter_threshold(u64::MAX);
             let cache =
                 Cache::new(cache).map_err(|e| EngineError::Setup(format!("cache at {}: {e:#}", dir.display())))?;
             wt.cache(Some(cache));

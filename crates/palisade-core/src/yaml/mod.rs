@@ -8,7 +8,7 @@
 //! Bounded by design: nesting depth and the number of nodes after alias expansion are capped, so
 //! an alias bomb or a deeply nested document is an error, not an out-of-memory.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
 mod simple;
@@ -242,6 +242,8 @@ enum Frame {
         entries: Vec<Entry>,
         pending_key: Option<(Node, bool)>,
         merges: Vec<Node>,
+        /// The keys of `entries`, once there are many (duplicate checks stay linear).
+        keys: HashSet<String>,
         start_nodes: usize,
     },
 }
@@ -321,6 +323,7 @@ impl<I: Iterator<Item = Result<(Event, Pos), YamlError>>> Loader<I> {
                             entries: Vec::new(),
                             pending_key: None,
                             merges: Vec::new(),
+                            keys: HashSet::new(),
                             start_nodes,
                         }
                     });
@@ -355,7 +358,7 @@ impl<I: Iterator<Item = Result<(Event, Pos), YamlError>>> Loader<I> {
             match stack.last_mut() {
                 None => root = Some(finished),
                 Some(Frame::Seq { items, .. }) => items.push(finished),
-                Some(Frame::Map { entries, pending_key, merges, .. }) => match pending_key.take() {
+                Some(Frame::Map { entries, pending_key, merges, keys, .. }) => match pending_key.take() {
                     None => *pending_key = Some((finished, plain_merge)),
                     Some((key, is_merge)) => {
                         let key_pos = key.pos;
@@ -368,7 +371,7 @@ impl<I: Iterator<Item = Result<(Event, Pos), YamlError>>> Loader<I> {
                             pos_col: key_pos.column,
                             message: m,
                         })?;
-                        if let Some(i) = entries.iter().position(|e| e.key == key) {
+                        if let Some(i) = find_key(entries, keys, &key) {
                             doc.ambiguities.push(Ambiguity {
                                 pos: key_pos,
                                 message: format!(
@@ -384,6 +387,21 @@ impl<I: Iterator<Item = Result<(Event, Pos), YamlError>>> Loader<I> {
             }
         }
     }
+}
+
+/// Where `key` already is in `entries`; `keys` mirrors the keys of long mappings, so that each
+/// check is a hash lookup instead of a scan.
+fn find_key(entries: &[Entry], keys: &mut HashSet<String>, key: &str) -> Option<usize> {
+    const SCAN: usize = 16;
+    if entries.len() >= SCAN {
+        if keys.is_empty() {
+            keys.extend(entries.iter().map(|e| e.key.clone()));
+        }
+        if keys.insert(key.to_string()) {
+            return None;
+        }
+    }
+    entries.iter().position(|e| e.key == key)
 }
 
 /// Merged entries fill in keys the mapping does not set itself; earlier merge sources win.
@@ -678,23 +696,24 @@ impl Node {
 fn write_json_str(out: &mut String, s: &str) {
     out.push('"');
     let mut start = 0;
-    for (i, c) in s.char_indices() {
-        let escape = match c {
-            '"' => "\\\"",
-            '\\' => "\\\\",
-            '\n' => "\\n",
-            '\r' => "\\r",
-            '\t' => "\\t",
-            c if (c as u32) < 0x20 => "",
+    // Every character JSON escapes is ASCII, so bytes can be scanned without decoding UTF-8.
+    for (i, &b) in s.as_bytes().iter().enumerate() {
+        let escape = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            b if b < 0x20 => "",
             _ => continue,
         };
         out.push_str(&s[start..i]);
         if escape.is_empty() {
-            let _ = write!(out, "\\u{:04x}", c as u32);
+            let _ = write!(out, "\\u{b:04x}");
         } else {
             out.push_str(escape);
         }
-        start = i + c.len_utf8();
+        start = i + 1;
     }
     out.push_str(&s[start..]);
     out.push('"');
@@ -727,6 +746,23 @@ mod tests {
         assert_eq!(docs[0].root.as_ref().unwrap().to_json(), serde_json::json!({"1": "a", "true": "b", "x": 2}));
         assert_eq!(docs[0].ambiguities.len(), 1);
         assert_eq!(docs[0].ambiguities[0].pos, Pos { line: 4, column: 1 });
+    }
+
+    #[test]
+    fn duplicates_are_found_in_long_mappings() {
+        let mut text = (0..30).fold(String::new(), |mut t, i| {
+            let _ = writeln!(t, "k{i}: {i}");
+            t
+        });
+        text.push_str("k3: last\nk29: again\n");
+        let docs = parse_stream(&text, Limits::default()).unwrap();
+        let root = docs[0].root.as_ref().unwrap();
+        let Value::Map(entries) = &root.value else { panic!("not a mapping") };
+        assert_eq!(entries.len(), 30);
+        assert_eq!(entries[28].key, "k3");
+        assert_eq!(root.get("k3").and_then(Node::as_str), Some("last"));
+        let lines: Vec<u32> = docs[0].ambiguities.iter().map(|a| a.pos.line).collect();
+        assert_eq!(lines, [31, 32]);
     }
 
     #[test]

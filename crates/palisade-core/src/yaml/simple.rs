@@ -26,7 +26,8 @@ pub(super) fn events(text: &str, max_depth: usize) -> Option<Vec<(Event, Pos)>> 
         lines.pop();
     }
     let eof = Pos { line: line_number(lines.len()), column: 1 };
-    let mut reader = Reader { lines, eof, max_depth, out: Vec::with_capacity(text.len() / 12) };
+    let kinds = lines.iter().map(|l| kind(l)).collect();
+    let mut reader = Reader { lines, kinds, eof, max_depth, out: Vec::with_capacity(text.len() / 12) };
     reader.stream()?;
     Some(reader.out)
 }
@@ -64,16 +65,17 @@ enum Kind {
     DocStart,
     /// Content starting at this indent.
     Content(usize),
+    /// Outside the subset: tabs in indentation, `...`, directives, content after `---`.
+    Unsupported,
 }
 
-/// Classify a line; `None` when it is outside the subset (tabs in indentation, `...`, directives,
-/// content after `---`).
-fn kind(line: &str) -> Option<Kind> {
+/// Classify a line.
+fn kind(line: &str) -> Kind {
     let indent = indent_of(line);
     let rest = &line[indent..];
     match rest.as_bytes().first() {
-        None | Some(b'#') => return Some(Kind::Skip),
-        Some(b'\t') => return None,
+        None | Some(b'#') => return Kind::Skip,
+        Some(b'\t') => return Kind::Unsupported,
         _ => {}
     }
     if indent == 0 {
@@ -82,15 +84,16 @@ fn kind(line: &str) -> Option<Kind> {
                 && (after.is_empty() || after.starts_with([' ', '\t']))
             {
                 let trailing = after.trim_start_matches([' ', '\t']);
-                return (is_start && (trailing.is_empty() || trailing.starts_with('#'))).then_some(Kind::DocStart);
+                let start = is_start && (trailing.is_empty() || trailing.starts_with('#'));
+                return if start { Kind::DocStart } else { Kind::Unsupported };
             }
         }
         // `%` directives, and plain scalars that look like document markers.
         if rest.starts_with(['%']) || rest.starts_with("---") || rest.starts_with("...") {
-            return None;
+            return Kind::Unsupported;
         }
     }
-    Some(Kind::Content(indent))
+    Kind::Content(indent)
 }
 
 /// Whether `s` (from a node's first character) begins a block sequence entry.
@@ -106,6 +109,8 @@ fn rest_is_blank(s: &str) -> bool {
 
 struct Reader<'a> {
     lines: Vec<&'a str>,
+    /// What each line is.
+    kinds: Vec<Kind>,
     eof: Pos,
     max_depth: usize,
     out: Vec<(Event, Pos)>,
@@ -134,9 +139,10 @@ impl Reader<'_> {
     /// The next line at or after `from` that is not blank or a comment, with its kind.
     #[expect(clippy::option_option, reason = "outer `None`: give up; inner `None`: end of stream")]
     fn next_content(&self, from: usize) -> Option<Option<(usize, Kind)>> {
-        for (i, line) in self.lines.iter().enumerate().skip(from) {
-            match kind(line)? {
+        for (i, &k) in self.kinds.iter().enumerate().skip(from) {
+            match k {
                 Kind::Skip => {}
+                Kind::Unsupported => return None,
                 k => return Some(Some((i, k))),
             }
         }
@@ -202,11 +208,13 @@ impl Reader<'_> {
         }
         let start = self.out.len();
         loop {
-            let (key, value_off) = self.key(line, indent)??;
+            let found = self.key(line, indent)??;
+            let value_off = found.value;
             if self.out.len() == start {
                 // yaml-rust2 places a block mapping at its first `:`.
                 self.emit(Event::MappingStart(0, None), self.pos(line, value_off - 1));
             }
+            let key = self.key_scalar(line, indent, &found)?;
             let key_pos = self.pos(line, indent);
             self.scalar(key.text, key.style, key_pos);
             let after = self.value(line, value_off, indent, depth + 1)?;
@@ -354,13 +362,7 @@ impl Reader<'_> {
             }
             let part = l.trim_matches(' ');
             // Comments, indicators and `: ` inside continuation lines are left to yaml-rust2.
-            if commented
-                || part.starts_with(['-', '?', ':', '#'])
-                || part.contains(": ")
-                || part.contains(" #")
-                || part.ends_with(':')
-                || part.contains('\t')
-            {
+            if commented || part.starts_with(['-', '?', ':', '#']) || !plain_inner(part) {
                 return None;
             }
             if empties == 0 {
@@ -555,29 +557,43 @@ impl Reader<'_> {
         }
     }
 
-    /// If a mapping key starts at `off` of `line`: the key and the offset after its `:`.
+    /// If a mapping key starts at `off` of `line`: where it ends and where its value starts.
     /// `Some(None)` when the text there is not a key; `None` when it is outside the subset.
     #[expect(clippy::option_option, reason = "outer `None`: give up; inner `None`: not a key")]
-    fn key(&self, line: usize, off: usize) -> Option<Option<(Scalar, usize)>> {
+    fn key(&self, line: usize, off: usize) -> Option<Option<Key>> {
         let text = self.lines[line];
         let rest = &text[off..];
         if rest.starts_with(['[', '{']) {
             return Some(None);
         }
-        let key = if rest.starts_with(['"', '\'']) {
+        if rest.starts_with(['"', '\'']) {
             let Some(key) = quoted(text, off) else { return Some(None) };
             let colon = skip_spaces(text, key.end);
-            return Some(is_separator(text, colon).then(|| (key, colon + 1)));
-        } else {
-            let Some(colon) = plain_key_colon(rest) else { return Some(None) };
-            let raw = rest[..colon].trim_end_matches(' ');
-            if raw.len() > 1000 || !plain_start(raw) || raw.contains('\t') {
-                return None;
-            }
-            (Scalar { text: raw.to_string(), style: TScalarStyle::Plain, end: off + raw.len() }, off + colon + 1)
-        };
-        Some(Some(key))
+            return Some(is_separator(text, colon).then_some(Key { quoted: true, end: key.end, value: colon + 1 }));
+        }
+        let Some(colon) = plain_key_colon(rest) else { return Some(None) };
+        let raw = rest[..colon].trim_end_matches(' ');
+        if raw.len() > 1000 || !plain_start(raw) || raw.contains('\t') {
+            return None;
+        }
+        Some(Some(Key { quoted: false, end: off + raw.len(), value: off + colon + 1 }))
     }
+
+    /// The text and style of a key found by [`Reader::key`] at `off` of `line`.
+    fn key_scalar(&self, line: usize, off: usize, key: &Key) -> Option<Scalar> {
+        let text = self.lines[line];
+        if key.quoted {
+            return quoted(text, off);
+        }
+        Some(Scalar { text: text[off..key.end].to_string(), style: TScalarStyle::Plain, end: key.end })
+    }
+}
+
+/// Where a mapping key ends and its value starts (byte offsets in the line).
+struct Key {
+    quoted: bool,
+    end: usize,
+    value: usize,
 }
 
 /// Whether `text[at]` is a `:` followed by a space or the end of the line.
@@ -613,6 +629,18 @@ fn plain_start(s: &str) -> bool {
         Some(b'-' | b'?' | b':') => matches!(b.get(1), Some(c) if !matches!(c, b' ' | b'\t')),
         Some(c) => !b",[]{}#&*!|>'\"%@`\t ".contains(c),
     }
+}
+
+/// Whether `part` can be the inside of a plain scalar line: no tab, no `: ` or `:` at the end,
+/// no ` #` (a comment).
+fn plain_inner(part: &str) -> bool {
+    let b = part.as_bytes();
+    b.iter().enumerate().all(|(i, &c)| match c {
+        b'\t' => false,
+        b':' => !matches!(b.get(i + 1), None | Some(b' ')),
+        b'#' => i == 0 || b[i - 1] != b' ',
+        _ => true,
+    })
 }
 
 /// A plain scalar in block context from `off` to the end of the line (or a comment).
