@@ -160,17 +160,31 @@ pub fn parse(file: &Arc<str>, text: &str, limits: &InputLimits) -> ParsedInput {
         let Some(root) = doc.root else { continue };
         let source = source_for(&sources, previous_line, root.pos.line);
         previous_line = root.pos.line;
-        match &root.value {
-            Value::Null => {}
-            Value::Map(_) => add_object(&mut out, file, number, root, source),
-            other => out.errors.push(InputError {
-                file: file.clone(),
-                line: root.pos.line,
-                message: format!("document {number} is {}, not a Kubernetes object (a mapping)", describe(other)),
-            }),
-        }
+        add_document(&mut out, file, number, root, source);
     }
     out
+}
+
+/// Read one object given as JSON (an admission request's object) as [`parse`] reads a
+/// one-document manifest, without going through text.
+#[must_use]
+pub fn from_json(file: &Arc<str>, value: &serde_json::Value) -> ParsedInput {
+    let mut out = ParsedInput::default();
+    add_document(&mut out, file, 1, Node::from_json(value), None);
+    out
+}
+
+/// The object(s) of document `number`: nothing for an empty one, an error unless a mapping.
+fn add_document(out: &mut ParsedInput, file: &Arc<str>, number: usize, root: Node, source: Option<Arc<str>>) {
+    match &root.value {
+        Value::Null => {}
+        Value::Map(_) => add_object(out, file, number, root, source),
+        other => out.errors.push(InputError {
+            file: file.clone(),
+            line: root.pos.line,
+            message: format!("document {number} is {}, not a Kubernetes object (a mapping)", describe(other)),
+        }),
+    }
 }
 
 fn describe(v: &Value) -> &'static str {
@@ -286,6 +300,21 @@ mod tests {
             got,
             vec![("a", 1, Some("app/templates/sa.yaml"), 3), ("b", 2, Some("app/templates/deploy.yaml"), 9)]
         );
+    }
+
+    #[test]
+    fn json_objects_read_as_their_text_does() {
+        let text = r#"{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d","namespace":"n"},"spec":{"replicas":2,"ratio":1.5,"big":18446744073709551615,"on":true,"none":null,"list":[{"a":"x"}]}}"#;
+        let value: serde_json::Value = serde_json::from_str(text).unwrap();
+        let from_text = parse_str(text);
+        let from_value = from_json(&Arc::from("x.yaml"), &value);
+        let json = |p: &ParsedInput| -> Vec<serde_json::Value> {
+            p.resources.iter().map(|r| serde_json::from_str(&r.json).unwrap()).collect()
+        };
+        assert_eq!(json(&from_value), json(&from_text));
+        assert_eq!(from_value.resources[0].object, from_text.resources[0].object);
+        let list = from_json(&Arc::from("x"), &serde_json::json!([1]));
+        assert_eq!(list.errors[0].message, "document 1 is a sequence, not a Kubernetes object (a mapping)");
     }
 
     #[test]

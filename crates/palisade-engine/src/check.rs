@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use palisade_core::InputLimits;
+use palisade_core::manifest::ParsedInput;
 pub use palisade_core::check::Outcome;
 use palisade_core::check::{RawFinding, SkipOptions};
 pub use palisade_core::evidence::{EvidenceSource, NoFetch};
@@ -34,7 +35,19 @@ pub fn check_text(
     options: &CheckOptions,
     evidence: &dyn EvidenceSource,
 ) -> Outcome {
-    let parsed = palisade_core::manifest::parse(name, text, &options.limits);
+    check_parsed(set, name, palisade_core::manifest::parse(name, text, &options.limits), options, evidence)
+}
+
+/// Evaluate objects already read (`palisade_core::manifest::parse` or `from_json`), as
+/// [`check_text`] does.
+#[must_use]
+pub fn check_parsed(
+    set: &PolicySet,
+    name: &Arc<str>,
+    parsed: ParsedInput,
+    options: &CheckOptions,
+    evidence: &dyn EvidenceSource,
+) -> Outcome {
     let (mut out, resources) = Outcome::start(parsed);
     if resources.is_empty() {
         return out;

@@ -118,14 +118,14 @@ pub fn review(state: &State, endpoint: Endpoint, request: &AdmissionRequest<Dyna
         let deadline = Instant::now() + state.config.registry.fetch_timeout;
         let evidence = Remote::shared(Arc::clone(&state.evidence), Some(deadline));
         let json = serde_json::to_value(object);
-        let mut outcome = evaluate(set, &request.uid, object, &options, &evidence);
+        let mut outcome = evaluate(set, &request.uid, &json, &options, &evidence);
         let proposed = match &json {
             Ok(json) => patch::take(&mut outcome, json),
             Err(_) => None,
         };
         let existing = match (&request.old_object, &request.operation) {
             (Some(old), Operation::Update) if profile.allow_existing_violations => {
-                let mut old = evaluate(set, &request.uid, old, &options, &evidence);
+                let mut old = evaluate(set, &request.uid, &serde_json::to_value(old), &options, &evidence);
                 patch::strip(&mut old);
                 Some(old.findings.iter().map(key).collect::<HashSet<_>>())
             }
@@ -147,15 +147,20 @@ pub fn review(state: &State, endpoint: Endpoint, request: &AdmissionRequest<Dyna
     verdict
 }
 
+/// Evaluate an object of the request (already turned into JSON; no text is parsed).
 fn evaluate(
     set: &palisade_engine::policy_set::PolicySet,
     uid: &str,
-    object: &DynamicObject,
+    object: &Result<serde_json::Value, serde_json::Error>,
     options: &CheckOptions,
     evidence: &dyn EvidenceSource,
 ) -> Outcome {
-    match serde_json::to_string(object) {
-        Ok(json) => check::check_text(set, &Arc::from(format!("request {uid}")), &json, options, evidence),
+    match object {
+        Ok(json) => {
+            let name = Arc::from(format!("request {uid}"));
+            let parsed = palisade_core::manifest::from_json(&name, json);
+            check::check_parsed(set, &name, parsed, options, evidence)
+        }
         Err(e) => Outcome {
             errors: vec![palisade_core::ErrorEntry {
                 file: None,

@@ -26,6 +26,9 @@ pub struct Pos {
 }
 
 impl Pos {
+    /// Line 1, column 1.
+    pub const START: Pos = Pos { line: 1, column: 1 };
+
     fn from_marker(m: Marker) -> Self {
         Pos { line: saturate(m.line()), column: saturate(m.col() + 1) }
     }
@@ -596,6 +599,26 @@ impl Node {
             Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
             Value::Map(entries) => J::Object(entries.iter().map(|e| (e.key.clone(), e.value.to_json())).collect()),
         }
+    }
+
+    /// A node tree for a JSON value that has no source text (an admission request's object):
+    /// every position is line 1, column 1.
+    #[must_use]
+    pub fn from_json(value: &serde_json::Value) -> Self {
+        use serde_json::Value as J;
+        let value = match value {
+            J::Null => Value::Null,
+            J::Bool(b) => Value::Bool(*b),
+            J::Number(n) => n.as_i64().map_or_else(|| Value::Float(n.as_f64().unwrap_or(f64::NAN)), Value::Int),
+            J::String(s) => Value::Str(s.clone()),
+            J::Array(items) => Value::Seq(items.iter().map(Node::from_json).collect()),
+            J::Object(map) => Value::Map(
+                map.iter()
+                    .map(|(k, v)| Entry { key: k.clone(), key_pos: Pos::START, value: Node::from_json(v) })
+                    .collect(),
+            ),
+        };
+        Node { pos: Pos::START, value }
     }
 
     /// Append this value as compact JSON text (what [`Node::to_json`] would serialize to).
