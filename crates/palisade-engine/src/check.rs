@@ -6,10 +6,10 @@
 use std::sync::Arc;
 
 use palisade_core::InputLimits;
-use palisade_core::manifest::ParsedInput;
 pub use palisade_core::check::Outcome;
 use palisade_core::check::{RawFinding, SkipOptions};
 pub use palisade_core::evidence::{EvidenceSource, NoFetch};
+use palisade_core::manifest::ParsedInput;
 use palisade_core::skips::SkipMode;
 
 use crate::policy_set::PolicySet;
