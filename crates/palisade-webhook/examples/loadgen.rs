@@ -234,7 +234,10 @@ async fn main() {
     });
     let mut rss_samples = vec![rss_start];
     let mut next_sample = started + Duration::from_secs(1);
-    let (mut latencies, mut errors, mut first_error) = (Vec::with_capacity(total as usize), 0u64, None);
+    // Written once now, so that filling it is not counted as growth of the server's RSS.
+    let mut latencies = vec![Duration::ZERO; total as usize];
+    latencies.clear();
+    let (mut errors, mut first_error) = (0u64, None);
     while (latencies.len() as u64) + errors < total {
         let Ok(Some(result)) = tokio::time::timeout(Duration::from_secs(30), done_rx.recv()).await else { break };
         match result {
