@@ -4,8 +4,9 @@
 //! percentiles (measured from each request's scheduled send time, so a stalled server cannot hide
 //! its queue), errors, and the process's resident memory over the run.
 //!
-//! `cargo run --release -p palisade-webhook --example loadgen -- [--rate 1000] [--seconds 10] [--connections 32] [--mutate 1]`
-//! Bounded: at most 5,000 requests/s for at most 120 s.
+//! `cargo run --release -p palisade-webhook --example loadgen -- [--rate 1000] [--seconds 10] [--warmup 0] [--connections 32] [--mutate 1]`
+//! Bounded: at most 5,000 requests/s for at most 120 s, after at most 60 s of warm-up at the same
+//! rate (not counted; memory is sampled from its end).
 //!
 //! `--mutate 1` measures `/mutate` with digest pinning instead: it starts Debian's
 //! `docker-registry` on 127.0.0.1 (the helpers of `tests/verify_remote`), pushes an image, and
@@ -46,6 +47,8 @@ profiles:
 struct Args {
     rate: u64,
     seconds: u64,
+    /// Seconds of load before the measured ones (not counted; RSS is measured from their end).
+    warmup: u64,
     connections: usize,
     mutate: bool,
 }
@@ -73,13 +76,14 @@ fn mutate_config(host: &str) -> String {
 }
 
 fn args() -> Args {
-    let mut a = Args { rate: 1000, seconds: 10, connections: 32, mutate: false };
+    let mut a = Args { rate: 1000, seconds: 10, warmup: 0, connections: 32, mutate: false };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let value: u64 = it.next().and_then(|v| v.parse().ok()).unwrap_or_else(|| panic!("{flag} needs a number"));
         match flag.as_str() {
             "--rate" => a.rate = value.clamp(1, 5000),
             "--seconds" => a.seconds = value.clamp(1, 120),
+            "--warmup" => a.warmup = value.clamp(0, 60),
             "--connections" => a.connections = usize::try_from(value.clamp(1, 256)).unwrap(),
             "--mutate" => a.mutate = value != 0,
             other => panic!("unknown flag {other}"),
@@ -202,19 +206,18 @@ async fn main() {
         }
         senders.push(s);
     }
-    let rss_start = rss_kib();
-
-    let total = a.rate * a.seconds;
+    let measured = a.rate * a.seconds;
+    let total = a.rate * (a.warmup + a.seconds);
     let (tx, rx) = mpsc::unbounded_channel::<Instant>();
     let rx = Arc::new(Mutex::new(rx));
-    let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Result<Duration, String>>();
+    let (done_tx, mut done_rx) = mpsc::unbounded_channel::<(Instant, Result<Duration, String>)>();
     for mut sender in senders {
         let (rx, done, load) = (rx.clone(), done_tx.clone(), load.clone());
         tokio::spawn(async move {
             loop {
                 let Some(scheduled) = rx.lock().await.recv().await else { break };
                 let result = review(&mut sender, &load).await.map(|()| scheduled.elapsed());
-                if done.send(result).is_err() {
+                if done.send((scheduled, result)).is_err() {
                     break;
                 }
             }
@@ -232,14 +235,26 @@ async fn main() {
             }
         }
     });
-    let mut rss_samples = vec![rss_start];
-    let mut next_sample = started + Duration::from_secs(1);
+    let measure_from = started + Duration::from_secs(a.warmup);
+    let mut rss_samples = Vec::new();
+    let mut next_sample = measure_from;
     // Written once now, so that filling it is not counted as growth of the server's RSS.
-    let mut latencies = vec![Duration::ZERO; total as usize];
+    let mut latencies = vec![Duration::ZERO; measured as usize];
     latencies.clear();
-    let (mut errors, mut first_error) = (0u64, None);
-    while (latencies.len() as u64) + errors < total {
-        let Ok(Some(result)) = tokio::time::timeout(Duration::from_secs(30), done_rx.recv()).await else { break };
+    let (mut errors, mut first_error, mut received) = (0u64, None, 0u64);
+    while received < total {
+        let Ok(Some((scheduled, result))) = tokio::time::timeout(Duration::from_secs(30), done_rx.recv()).await
+        else {
+            break;
+        };
+        received += 1;
+        if Instant::now() >= next_sample {
+            rss_samples.push(rss_kib());
+            next_sample += Duration::from_secs(1);
+        }
+        if scheduled < measure_from {
+            continue;
+        }
         match result {
             Ok(d) => latencies.push(d),
             Err(e) => {
@@ -247,24 +262,20 @@ async fn main() {
                 first_error.get_or_insert(e);
             }
         }
-        if Instant::now() >= next_sample {
-            rss_samples.push(rss_kib());
-            next_sample += Duration::from_secs(1);
-        }
     }
-    let wall = started.elapsed();
+    let wall = measure_from.elapsed();
     scheduler.abort();
     rss_samples.push(rss_kib());
     latencies.sort_unstable();
     let completed = latencies.len() as u64;
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!(
-        "target: {} req/s for {} s over {} connections ({} requests to {}), loopback HTTPS/1.1",
-        a.rate, a.seconds, a.connections, total, load.path
+        "target: {} req/s for {} s after {} s of warm-up, over {} connections ({} requests to {}), loopback HTTPS/1.1",
+        a.rate, a.seconds, a.warmup, a.connections, measured, load.path
     );
     println!(
         "completed: {completed} ok, {errors} errors, {} missing; achieved {:.0} req/s",
-        total - completed - errors,
+        measured - completed - errors,
         (completed + errors) as f64 / wall.as_secs_f64()
     );
     println!(
@@ -278,7 +289,7 @@ async fn main() {
     let (min, max) = (rss_samples.iter().min().unwrap(), rss_samples.iter().max().unwrap());
     println!(
         "RSS (server + load generator): start {} MiB, end {} MiB, min {} MiB, max {} MiB over {} samples",
-        rss_start / 1024,
+        rss_samples[0] / 1024,
         rss_samples.last().unwrap() / 1024,
         min / 1024,
         max / 1024,
