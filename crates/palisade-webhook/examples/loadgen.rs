@@ -243,8 +243,7 @@ async fn main() {
     latencies.clear();
     let (mut errors, mut first_error, mut received) = (0u64, None, 0u64);
     while received < total {
-        let Ok(Some((scheduled, result))) = tokio::time::timeout(Duration::from_secs(30), done_rx.recv()).await
-        else {
+        let Ok(Some((scheduled, result))) = tokio::time::timeout(Duration::from_secs(30), done_rx.recv()).await else {
             break;
         };
         received += 1;
