@@ -243,7 +243,7 @@ async fn main() {
     latencies.clear();
     let (mut errors, mut first_error, mut received) = (0u64, None, 0u64);
     while received < total {
-        let Ok(Some((scheduled, result))) = tokio::time::timeout(Duration::from_secs(30), done_rx.recv()).await else {
+        let Ok(Some((sent_at, result))) = tokio::time::timeout(Duration::from_secs(30), done_rx.recv()).await else {
             break;
         };
         received += 1;
@@ -251,7 +251,7 @@ async fn main() {
             rss_samples.push(rss_kib());
             next_sample += Duration::from_secs(1);
         }
-        if scheduled < measure_from {
+        if sent_at < measure_from {
             continue;
         }
         match result {
