@@ -110,7 +110,6 @@ impl CheckArgs {
             memory_limit: self.policy_memory.saturating_mul(1 << 20),
             ..engine_config()
         })?;
-        let set = PolicySet::load(&engine, &options)?;
         let limits = InputLimits { max_bytes: self.max_input_bytes, ..InputLimits::default() };
         let (sources, errors) = inputs::collect(&self.paths);
         let now = super::now_or_system(self.now);
@@ -119,10 +118,10 @@ impl CheckArgs {
             SkipAnnotations::Native => SkipMode::Native,
             SkipAnnotations::All => SkipMode::All,
         };
-        let options = CheckOptions { limits, skips, now_unix: now };
-        let fetch = self.fetch.clone();
-        let evidence = crate::fetch::remote(fetch);
-        let report = pipeline::check_with_evidence(&set, &sources, errors, &options, &evidence);
+        let check = CheckOptions { limits, skips, now_unix: now };
+        let evidence = crate::fetch::remote(self.fetch.clone());
+        let load = || PolicySet::load(&engine, &options);
+        let (set, report) = pipeline::check_loading(load, &sources, errors, &check, &evidence)?;
         for e in &report.errors {
             let at = match (&e.file, e.line) {
                 (Some(f), Some(l)) => format!("{f}:{l}: "),
