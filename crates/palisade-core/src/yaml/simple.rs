@@ -170,7 +170,7 @@ impl Reader<'_> {
             let root = if k == Kind::DocStart { self.next_content(line + 1)? } else { Some((line, k)) };
             from = match root {
                 Some((first, Kind::Content(indent))) => {
-                    let after = self.block_node(first, indent, 0)?;
+                    let after = self.block_node(first, indent, None, 0)?;
                     match self.next_content(after)? {
                         None => self.lines.len(),
                         Some((next, Kind::DocStart)) => next,
@@ -188,15 +188,17 @@ impl Reader<'_> {
         }
     }
 
-    /// The root node of a document, starting at `off` of `line`: a block sequence or mapping.
-    fn block_node(&mut self, line: usize, off: usize, depth: usize) -> Option<usize> {
-        let text = &self.lines[line][off..];
-        if is_entry(text) {
+    /// A node that starts a line, at `off` of `line`: a block sequence, a block mapping, or —
+    /// below a mapping key whose mapping has indent `parent` — a scalar. (A document that is
+    /// just a scalar is left to yaml-rust2.)
+    fn block_node(&mut self, line: usize, off: usize, parent: Option<usize>, depth: usize) -> Option<usize> {
+        let rest = &self.lines[line][off..];
+        if is_entry(rest) {
             self.sequence(line, off, false, depth)
         } else if self.key(line, off)?.is_some() {
             self.mapping(line, off, depth)
         } else {
-            None
+            self.inline_value(line, off, parent?, depth)
         }
     }
 
@@ -289,17 +291,7 @@ impl Reader<'_> {
         }
         let next = self.next_content(line + 1)?;
         match next {
-            Some((n, Kind::Content(i))) if i > indent => {
-                let rest = &self.lines[n][i..];
-                if is_entry(rest) {
-                    self.sequence(n, i, false, depth)
-                } else if self.key(n, i)?.is_some() {
-                    self.mapping(n, i, depth)
-                } else {
-                    // A scalar on its own line below its key.
-                    self.inline_value(n, i, indent, depth)
-                }
-            }
+            Some((n, Kind::Content(i))) if i > indent => self.block_node(n, i, Some(indent), depth),
             Some((n, Kind::Content(i))) if i == indent && is_entry(&self.lines[n][i..]) => {
                 self.sequence(n, i, true, depth)
             }
