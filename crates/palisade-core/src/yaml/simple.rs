@@ -1,12 +1,13 @@
 //! A fast reader for the block-style YAML that Helm, kubectl and most people write: block
-//! mappings and sequences, plain and quoted one-line scalars, literal and folded block scalars,
-//! one-line flow collections, comments and `---` documents.
+//! mappings and sequences, plain and quoted scalars (also over several lines), literal and folded
+//! block scalars, one-line flow collections, comments and `---` documents.
 //!
 //! It emits the events `yaml-rust2` would, at the positions `yaml-rust2` would give. Everything
-//! else — anchors, aliases, tags, multi-line plain, quoted or flow scalars, explicit indentation
-//! indicators, tabs in indentation, `...`, directives — and everything invalid makes it give up
-//! (`None`), and the caller reads the text with `yaml-rust2`. So it never decides what is an
-//! error, and `tests/yaml_fast_path.rs` checks that whatever it accepts reads the same both ways.
+//! else — anchors, aliases, tags, flow collections over several lines, escaped line breaks,
+//! explicit indentation indicators, empty sequence entries, tabs in indentation, `...`,
+//! directives — and everything invalid makes it give up (`None`), and the caller reads the text
+//! with `yaml-rust2`. So it never decides what is an error, and `tests/yaml_fast_path.rs` checks
+//! that whatever it accepts reads the same both ways.
 
 use yaml_rust2::parser::Event;
 use yaml_rust2::scanner::TScalarStyle;
