@@ -566,7 +566,7 @@ impl Reader<'_> {
         }
         let Some(colon) = plain_key_colon(rest) else { return Some(None) };
         let raw = rest[..colon].trim_end_matches(' ');
-        if raw.len() > 1000 || !plain_start(raw) || raw.contains('\t') {
+        if raw.len() > 1000 || !plain_start(raw) {
             return None;
         }
         Some(Some(Key { quoted: false, end: off + raw.len(), value: off + colon + 1 }))
@@ -595,7 +595,7 @@ fn is_separator(text: &str, at: usize) -> bool {
 }
 
 /// The offset of the `:` ending a plain key in `rest`, if the line is `key: …` (not inside a
-/// comment).
+/// comment, no tab before it).
 fn plain_key_colon(rest: &str) -> Option<usize> {
     let b = rest.as_bytes();
     let mut i = 0;
@@ -603,6 +603,8 @@ fn plain_key_colon(rest: &str) -> Option<usize> {
         match b[i] {
             b':' if matches!(b.get(i + 1), None | Some(b' ')) => return Some(i),
             b'#' if i > 0 && b[i - 1] == b' ' => return None,
+            // Not a key here; read as a value, which gives up on the tab.
+            b'\t' => return None,
             _ => {}
         }
         i += 1;
