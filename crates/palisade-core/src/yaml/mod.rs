@@ -290,7 +290,7 @@ impl<I: Iterator<Item = Result<(Event, Pos), YamlError>>> Loader<I> {
                 Event::Scalar(text, style, anchor, tag) => {
                     self.count(doc, 1, pos)?;
                     plain_merge = text == "<<" && style == TScalarStyle::Plain && tag.is_none();
-                    let value = resolve_scalar(&text, style, tag.as_ref(), pos, &mut doc.ambiguities);
+                    let value = resolve_scalar(text, style, tag.as_ref(), pos, &mut doc.ambiguities);
                     let node = Node { pos, value };
                     if anchor > 0 {
                         self.anchors.insert(anchor, (node.clone(), 1));
@@ -369,7 +369,7 @@ impl<I: Iterator<Item = Result<(Event, Pos), YamlError>>> Loader<I> {
                             merges.push(finished);
                             continue;
                         }
-                        let key = key_string(&key).map_err(|m| YamlError::Syntax {
+                        let key = key_string(key).map_err(|m| YamlError::Syntax {
                             pos_line: key_pos.line,
                             pos_col: key_pos.column,
                             message: m,
@@ -426,13 +426,13 @@ fn apply_merges(entries: &mut Vec<Entry>, merges: Vec<Node>) {
     }
 }
 
-fn key_string(key: &Node) -> Result<String, String> {
-    Ok(match &key.value {
-        Value::Str(s) => s.clone(),
+fn key_string(key: Node) -> Result<String, String> {
+    Ok(match key.value {
+        Value::Str(s) => s,
         Value::Null => "null".into(),
         Value::Bool(b) => b.to_string(),
         Value::Int(i) => i.to_string(),
-        Value::Float(f) => format_float(*f),
+        Value::Float(f) => format_float(f),
         Value::Seq(_) | Value::Map(_) => return Err("a mapping key must be a scalar".into()),
     })
 }
@@ -451,20 +451,20 @@ fn format_float(f: f64) -> String {
 const TRUE_WORDS: &[&str] = &["y", "Y", "yes", "Yes", "YES", "on", "On", "ON", "true", "True", "TRUE"];
 const FALSE_WORDS: &[&str] = &["n", "N", "no", "No", "NO", "off", "Off", "OFF", "false", "False", "FALSE"];
 
-fn resolve_scalar(text: &str, style: TScalarStyle, tag: Option<&Tag>, pos: Pos, notes: &mut Vec<Ambiguity>) -> Value {
+fn resolve_scalar(text: String, style: TScalarStyle, tag: Option<&Tag>, pos: Pos, notes: &mut Vec<Ambiguity>) -> Value {
     if let Some(tag) = tag
         && (tag.handle == "!!" || tag.handle == "tag:yaml.org,2002:")
     {
         match tag.suffix.as_str() {
-            "str" | "binary" | "timestamp" => return Value::Str(text.to_string()),
+            "str" | "binary" | "timestamp" => return Value::Str(text),
             "null" => return Value::Null,
             _ => {}
         }
     }
     if style != TScalarStyle::Plain {
-        return Value::Str(text.to_string());
+        return Value::Str(text);
     }
-    let value = resolve_plain(text);
+    let Some(value) = resolve_plain(&text) else { return Value::Str(text) };
     if let Value::Bool(b) = value
         && text != "true"
         && text != "false"
@@ -489,35 +489,35 @@ fn resolve_scalar(text: &str, style: TScalarStyle, tag: Option<&Tag>, pos: Pos, 
     value
 }
 
-/// YAML 1.1 resolution of a plain scalar, after go-yaml v2's `resolve`.
-fn resolve_plain(text: &str) -> Value {
+/// YAML 1.1 resolution of a plain scalar, after go-yaml v2's `resolve`; `None` for a string.
+fn resolve_plain(text: &str) -> Option<Value> {
     match text {
-        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return Value::Float(f64::INFINITY),
-        "-.inf" | "-.Inf" | "-.INF" => return Value::Float(f64::NEG_INFINITY),
-        ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
+        "" | "~" | "null" | "Null" | "NULL" => return Some(Value::Null),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return Some(Value::Float(f64::INFINITY)),
+        "-.inf" | "-.Inf" | "-.INF" => return Some(Value::Float(f64::NEG_INFINITY)),
+        ".nan" | ".NaN" | ".NAN" => return Some(Value::Float(f64::NAN)),
         _ => {}
     }
     if TRUE_WORDS.contains(&text) {
-        return Value::Bool(true);
+        return Some(Value::Bool(true));
     }
     if FALSE_WORDS.contains(&text) {
-        return Value::Bool(false);
+        return Some(Value::Bool(false));
     }
     let first = text.as_bytes()[0];
     if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.')) {
-        return Value::Str(text.to_string());
+        return None;
     }
     let plain: String = text.chars().filter(|&c| c != '_').collect();
     if let Some(i) = parse_go_int(&plain) {
-        return Value::Int(i);
+        return Some(Value::Int(i));
     }
     if is_yaml_float(&plain)
         && let Ok(f) = plain.parse::<f64>()
     {
-        return Value::Float(f);
+        return Some(Value::Float(f));
     }
-    Value::Str(text.to_string())
+    None
 }
 
 /// `strconv.ParseInt(s, 0, 64)`: optional sign, then `0x`, `0o`, `0b`, leading-`0` octal or decimal.
