@@ -52,7 +52,7 @@ pub fn check_parsed(
     if resources.is_empty() {
         return out;
     }
-    let json: Vec<String> = resources.iter().map(|r| r.json.clone()).collect();
+    let json: Vec<&str> = resources.iter().map(|r| r.json.as_str()).collect();
     let skips = SkipOptions { mode: options.skips, now_unix: options.now_unix };
     let now = u64::try_from(options.now_unix).unwrap_or(0);
     for configured in &set.policies {

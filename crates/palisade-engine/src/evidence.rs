@@ -29,14 +29,15 @@ mod tests {
         let builtin = palisade_policies::builtin("supply-chain").unwrap();
         let policy = engine.load("builtin:supply-chain", builtin.wasm).unwrap();
         let chart = Evidence::new("demo-0.1.0.tgz", "helm-chart", vec![0x1f, 0x8b]);
+        let none: [&str; 0] = [];
         assert_eq!(
-            policy.evaluate_with_evidence(&[], &[chart], "{}", 0, &[]),
+            policy.evaluate_with_evidence(&none, &[chart], "{}", 0, &[]),
             Err(EvalError::Policy {
                 policy: "supply-chain".into(),
                 reason: "chart demo-0.1.0.tgz has no HelmChart resource to report against".into(),
             })
         );
-        assert_eq!(policy.evaluate(&[], "{}", 0), Ok(Vec::new()));
+        assert_eq!(policy.evaluate(&none, "{}", 0), Ok(Vec::new()));
     }
 
     /// `requests()` crosses the boundary too: the built-in policies ask for nothing on a plain

@@ -106,7 +106,12 @@ impl Policy {
     ///
     /// # Errors
     /// As [`Policy::evaluate_with_evidence`].
-    pub fn evaluate(&self, resources: &[String], settings: &str, now_unix: u64) -> Result<Vec<RawFinding>, EvalError> {
+    pub fn evaluate(
+        &self,
+        resources: &[impl AsRef<str>],
+        settings: &str,
+        now_unix: u64,
+    ) -> Result<Vec<RawFinding>, EvalError> {
         self.evaluate_with_evidence(resources, &[], settings, now_unix, &[])
     }
 
@@ -115,7 +120,7 @@ impl Policy {
     ///
     /// # Errors
     /// As [`Policy::evaluate_with_evidence`] (timeout, memory, trap, the policy's own error).
-    pub fn requests(&self, resources: &[String], settings: &str) -> Result<Vec<EvidenceRequest>, EvalError> {
+    pub fn requests(&self, resources: &[impl AsRef<str>], settings: &str) -> Result<Vec<EvidenceRequest>, EvalError> {
         let input = wit_resources(resources);
         self.with_instance(|store, guest| self.call_requests(store, guest, &input, settings))
     }
@@ -130,7 +135,7 @@ impl Policy {
     /// naming an unknown rule or resource).
     pub fn evaluate_with_evidence(
         &self,
-        resources: &[String],
+        resources: &[impl AsRef<str>],
         evidence: &[Evidence],
         settings: &str,
         now_unix: u64,
@@ -148,7 +153,7 @@ impl Policy {
     /// As [`Policy::evaluate_with_evidence`], and [`EvalError::Evidence`] when `fetch` fails.
     pub fn evaluate_fetching(
         &self,
-        resources: &[String],
+        resources: &[impl AsRef<str>],
         settings: &str,
         now_unix: u64,
         rules: &[String],
@@ -276,11 +281,14 @@ fn evaluation(
 }
 
 /// The WIT form of a resource list: each JSON text with its index.
-fn wit_resources(resources: &[String]) -> Vec<types::Resource> {
+fn wit_resources(resources: &[impl AsRef<str>]) -> Vec<types::Resource> {
     resources
         .iter()
         .enumerate()
-        .map(|(i, json)| types::Resource { index: u32::try_from(i).unwrap_or(u32::MAX), json: json.clone() })
+        .map(|(i, json)| types::Resource {
+            index: u32::try_from(i).unwrap_or(u32::MAX),
+            json: json.as_ref().to_string(),
+        })
         .collect()
 }
 
