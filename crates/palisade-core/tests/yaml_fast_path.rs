@@ -126,6 +126,8 @@ const REFUSED: &[&str] = &[
     "a: &x 1\nb: *x\n",
     "a: !!str 1\n",
     "a: \"two\\\n  lines\"\n",
+    "a: \"tab\t\n  then\"\n",
+    "a: 'tab\t \n  then'\n",
     "a: [1,\n  2]\n",
     "-\n  a: 1\n",
     "a:\tb\n",

@@ -380,7 +380,8 @@ impl Reader<'_> {
         if let Some(close) = close {
             return Some((Scalar { text: out, style: quote_style(quote), end: off + 1 + close + 1 }, line));
         }
-        if first.ends_with('\\') {
+        // Escaped line breaks, and tabs before a break (folding trims them), are left to yaml-rust2.
+        if first.ends_with(['\\', '\t']) {
             return None;
         }
         let mut empties = 0;
@@ -406,7 +407,7 @@ impl Reader<'_> {
                 return Some((Scalar { text: out, style: quote_style(quote), end }, i));
             }
             let trimmed = raw.trim_end_matches(' ');
-            if trimmed.ends_with('\\') {
+            if trimmed.ends_with(['\\', '\t']) {
                 return None;
             }
             out.push_str(&unquote(trimmed, quote)?.0);
