@@ -25,21 +25,9 @@ pub struct CheckOptions {
     pub now_unix: i64,
 }
 
-/// Parse one manifest text (YAML or JSON) and evaluate its objects; evidence a policy requests
-/// for them comes from `evidence`, and a failure to get it is an error of that policy on that input.
-#[must_use]
-pub fn check_text(
-    set: &PolicySet,
-    name: &Arc<str>,
-    text: &str,
-    options: &CheckOptions,
-    evidence: &dyn EvidenceSource,
-) -> Outcome {
-    check_parsed(set, name, palisade_core::manifest::parse(name, text, &options.limits), options, evidence)
-}
-
-/// Evaluate objects already read (`palisade_core::manifest::parse` or `from_json`), as
-/// [`check_text`] does.
+/// Evaluate the objects of one input, read by `palisade_core::manifest::parse` (text) or
+/// `from_json` (an admission request's object); evidence a policy requests for them comes from
+/// `evidence`, and a failure to get it is an error of that policy on that input.
 #[must_use]
 pub fn check_parsed(
     set: &PolicySet,

@@ -9,7 +9,7 @@
 //! hands the guest [`Evidence`] the host fetched (chart and provenance bytes, keyrings).
 //!
 //! [`policy_set::PolicySet`] is a configured set (components, settings checked against their
-//! schemas, rule selection); [`check::check_text`] evaluates one input with it. Both are shared
+//! schemas, rule selection); [`check::check_parsed`] evaluates one input with it. Both are shared
 //! by `palisade check` and the admission webhook.
 
 mod bindings;
