@@ -127,6 +127,7 @@ const REFUSED: &[&str] = &[
     "a: !!str 1\n",
     "a: \"two\\\n  lines\"\n",
     "a: \"tab\t\n  then\"\n",
+    "a: [0 -, x]\n",
     "a: 'tab\t \n  then'\n",
     "a: [1,\n  2]\n",
     "-\n  a: 1\n",

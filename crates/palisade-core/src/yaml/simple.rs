@@ -672,7 +672,11 @@ fn flow_scalar(text: &str, off: usize, key: bool) -> Option<Scalar> {
     let ends: &[char] = if key { &[',', '[', ']', '{', '}', ':'] } else { &[',', '[', ']', '{', '}'] };
     let len = rest.find(ends).unwrap_or(rest.len());
     let value = rest[..len].trim_end_matches(' ');
-    if !plain_start(value) || value.contains([':', '#', '\t', '"', '\'']) {
+    // yaml-rust2 reads a word starting with an indicator (`0 -,`) differently inside flow.
+    if !plain_start(value)
+        || value.contains([':', '#', '\t', '"', '\''])
+        || value.split(' ').skip(1).any(|word| word.starts_with(['-', '?']))
+    {
         return None;
     }
     Some(Scalar { text: value.to_string(), style: TScalarStyle::Plain, end: off + value.len() })
