@@ -310,34 +310,28 @@ impl Reader<'_> {
         let text = self.lines[line];
         let rest = &text[off..];
         let pos = self.pos(line, off);
-        let end = match rest.as_bytes()[0] {
+        // The value's last line, and where on it the value ends.
+        let (last, end) = match rest.as_bytes()[0] {
             b'|' | b'>' => return self.block_scalar(line, off, parent),
-            b'[' | b'{' => self.flow(line, off, depth)?,
+            b'[' | b'{' => (line, self.flow(line, off, depth)?),
             b'"' | b'\'' => {
                 let (s, last) = self.quoted_lines(line, off, parent)?;
                 self.scalar(s.text, s.style, pos);
-                if last > line {
-                    return rest_is_blank(&self.lines[last][s.end..])
-                        .then_some(())
-                        .and_then(|()| self.after_value(last, parent));
-                }
-                s.end
+                (last, s.end)
             }
             _ => {
                 let mut s = plain_block(text, off)?;
                 let commented = !text[s.end..].trim_start_matches(' ').is_empty();
                 let last = self.plain_continuation(line, parent, commented, &mut s.text)?;
                 self.scalar(s.text, s.style, pos);
-                if last > line {
-                    return self.after_value(last, parent);
-                }
-                s.end
+                // Continuation lines are taken whole.
+                (last, if last > line { self.lines[last].len() } else { s.end })
             }
         };
-        if !rest_is_blank(&text[end..]) {
+        if !rest_is_blank(&self.lines[last][end..]) {
             return None;
         }
-        self.after_value(line, parent)
+        self.after_value(last, parent)
     }
 
     /// Lines continuing a plain scalar that starts on `line`, folded into `text`; returns the
@@ -358,11 +352,7 @@ impl Reader<'_> {
             if commented || part.starts_with(['-', '?', ':', '#']) || !plain_inner(part) {
                 return None;
             }
-            if empties == 0 {
-                text.push(' ');
-            } else {
-                text.push_str(&"\n".repeat(empties));
-            }
+            fold_break(text, empties);
             text.push_str(part);
             empties = 0;
             last = i;
@@ -374,16 +364,16 @@ impl Reader<'_> {
     /// folded as in plain scalars); the scalar (`end` is on its last line) and its last line.
     fn quoted_lines(&self, line: usize, off: usize, parent: usize) -> Option<(Scalar, usize)> {
         let text = self.lines[line];
+        if let Some(one_line) = quoted(text, off) {
+            return Some((one_line, line));
+        }
         let quote = text.as_bytes()[off];
         let first = text[off + 1..].trim_end_matches(' ');
-        let (mut out, close) = unquote(first, quote)?;
-        if let Some(close) = close {
-            return Some((Scalar { text: out, style: quote_style(quote), end: off + 1 + close + 1 }, line));
-        }
         // Escaped line breaks, and tabs before a break (folding trims them), are left to yaml-rust2.
         if first.ends_with(['\\', '\t']) {
             return None;
         }
+        let (mut out, None) = unquote(first, quote)? else { return None };
         let mut empties = 0;
         for (i, l) in self.lines.iter().enumerate().skip(line + 1) {
             let raw = l.trim_start_matches(' ');
@@ -394,11 +384,7 @@ impl Reader<'_> {
             if indent_of(l) <= parent || raw.starts_with('\t') {
                 return None;
             }
-            if empties == 0 {
-                out.push(' ');
-            } else {
-                out.push_str(&"\n".repeat(empties));
-            }
+            fold_break(&mut out, empties);
             empties = 0;
             let (part, close) = unquote(raw, quote)?;
             if let Some(close) = close {
@@ -745,6 +731,16 @@ fn unquote(segment: &str, quote: u8) -> Option<(String, Option<usize>)> {
     Some((out, None))
 }
 
+/// The line break(s) before the next text line of a folded scalar: one break becomes a space,
+/// each empty line in between a newline.
+fn fold_break(out: &mut String, empties: usize) {
+    if empties == 0 {
+        out.push(' ');
+    } else {
+        out.push_str(&"\n".repeat(empties));
+    }
+}
+
 /// Folded block content without more-indented lines: line breaks between text lines become
 /// spaces, each empty line a newline.
 fn fold(lines: &[&str]) -> Option<String> {
@@ -759,10 +755,11 @@ fn fold(lines: &[&str]) -> Option<String> {
         if line.starts_with([' ', '\t']) {
             return None;
         }
-        if started && empties == 0 {
-            out.push(' ');
+        if started {
+            fold_break(&mut out, empties);
+        } else {
+            out.push_str(&"\n".repeat(empties));
         }
-        out.push_str(&"\n".repeat(empties));
         out.push_str(line);
         empties = 0;
         started = true;
