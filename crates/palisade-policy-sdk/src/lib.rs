@@ -7,12 +7,14 @@
 extern crate self as palisade_policy_sdk;
 
 pub mod pointer;
+mod resource;
 pub mod rule;
 pub mod workload;
 
 #[doc(hidden)]
 pub use wit_bindgen;
 
+pub use resource::Resource;
 pub use rule::{Finding, RuleDef, Severity};
 pub use serde_json::{self, Value, json};
 
@@ -30,41 +32,6 @@ pub mod bindings {
 }
 
 use bindings::palisade::policy::types as wit;
-
-/// One Kubernetes object handed to a policy, parsed.
-#[derive(Debug, Clone)]
-pub struct Resource {
-    /// Index to report findings against.
-    pub index: u32,
-    /// The object.
-    pub json: Value,
-}
-
-impl Resource {
-    /// `kind`, or `""`.
-    #[must_use]
-    pub fn kind(&self) -> &str {
-        self.json.get("kind").and_then(Value::as_str).unwrap_or("")
-    }
-
-    /// `apiVersion`, or `""`.
-    #[must_use]
-    pub fn api_version(&self) -> &str {
-        self.json.get("apiVersion").and_then(Value::as_str).unwrap_or("")
-    }
-
-    /// `metadata.name`, or `""`.
-    #[must_use]
-    pub fn name(&self) -> &str {
-        self.json.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("")
-    }
-
-    /// `metadata.namespace`, if set.
-    #[must_use]
-    pub fn namespace(&self) -> Option<&str> {
-        self.json.pointer("/metadata/namespace").and_then(Value::as_str)
-    }
-}
 
 /// Evidence the host fetched.
 pub type Evidence = wit::Evidence;
@@ -134,23 +101,18 @@ pub trait Policy {
 }
 
 std::thread_local! {
-    /// Resources `requests` parsed, with the text they came from.
-    static PARSED: std::cell::Cell<Option<(Vec<wit::Resource>, Vec<Resource>)>> = const { std::cell::Cell::new(None) };
+    /// Resources of the last `requests`, with what it parsed of them.
+    static PARSED: std::cell::Cell<Option<Vec<Resource>>> = const { std::cell::Cell::new(None) };
 }
 
-/// Whether two resource lists are the same texts with the same indices.
-fn same(a: &[wit::Resource], b: &[wit::Resource]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(a, b)| a.index == b.index && a.json == b.json)
+/// The resources of a call, each parsed when a rule first reads it.
+fn resources(list: Vec<wit::Resource>) -> Vec<Resource> {
+    list.into_iter().map(|r| Resource::from_text(r.index, r.json)).collect()
 }
 
-fn parse_resources(list: &[wit::Resource]) -> Result<Vec<Resource>, String> {
-    list.iter()
-        .map(|r| {
-            serde_json::from_str(&r.json)
-                .map(|json| Resource { index: r.index, json })
-                .map_err(|e| format!("resource {} is not valid JSON: {e}", r.index))
-        })
-        .collect()
+/// The first resource a rule read that turned out not to be JSON.
+fn invalid(resources: &[Resource]) -> Result<(), String> {
+    resources.iter().find_map(Resource::invalid).map_or(Ok(()), |e| Err(e.to_string()))
 }
 
 fn parse_settings(settings: &str) -> Result<Value, String> {
@@ -163,7 +125,7 @@ fn parse_settings(settings: &str) -> Result<Value, String> {
 #[doc(hidden)]
 pub mod adapter {
     //! Glue between the generated bindings and [`Policy`]; used by [`export_policy!`].
-    use super::{Input, PARSED, Policy, parse_resources, parse_settings, same, wit};
+    use super::{Input, PARSED, Policy, invalid, parse_settings, resources, wit};
 
     /// `info` export.
     #[must_use]
@@ -178,35 +140,38 @@ pub mod adapter {
         }
     }
 
-    /// `requests` export. The parsed resources are kept for an `evaluate` of the same
-    /// resources in this instance (the host calls both on one instance).
+    /// `requests` export. What it parsed is kept for an `evaluate` of the same resources in
+    /// this instance (the host calls both on one instance).
     pub fn requests<P: Policy>(
-        resources: Vec<wit::Resource>,
+        list: Vec<wit::Resource>,
         settings: String,
     ) -> Result<Vec<wit::EvidenceRequest>, String> {
         if !P::REQUESTS_EVIDENCE {
             return Ok(Vec::new());
         }
-        let parsed = parse_resources(&resources)?;
+        let parsed = resources(list);
         let requests = P::requests(&parsed, &parse_settings(&settings)?);
-        PARSED.set(Some((resources, parsed)));
+        invalid(&parsed)?;
+        PARSED.set(Some(parsed));
         requests
     }
 
     /// `evaluate` export.
     pub fn evaluate<P: Policy>(input: wit::Evaluation) -> Result<Vec<wit::Finding>, String> {
-        let resources = match PARSED.take() {
-            Some((raw, parsed)) if same(&raw, &input.resources) => parsed,
-            _ => parse_resources(&input.resources)?,
-        };
+        let mut list = resources(input.resources);
+        for (resource, earlier) in list.iter_mut().zip(PARSED.take().unwrap_or_default()) {
+            resource.reuse(earlier);
+        }
         let input = Input {
-            resources,
+            resources: list,
             evidence: input.evidence,
             settings: parse_settings(&input.settings)?,
             now_unix: input.now_unix,
             rules: input.rules.into_iter().collect(),
         };
-        Ok(P::evaluate(&input)?.into_iter().map(super::Finding::into_wit).collect())
+        let findings = P::evaluate(&input);
+        invalid(&input.resources)?;
+        Ok(findings?.into_iter().map(super::Finding::into_wit).collect())
     }
 }
 

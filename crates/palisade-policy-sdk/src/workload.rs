@@ -83,7 +83,7 @@ fn spec_and_metadata_pointers(template: &str) -> Option<(&'static str, &'static 
 pub fn pod_spec(resource: &Resource) -> Option<PodSpec<'_>> {
     let base = template_pointer(resource.kind())?;
     let (pointer, metadata_pointer) = spec_and_metadata_pointers(base)?;
-    let template = resource.json.pointer(base)?;
+    let template = resource.json().pointer(base)?;
     let spec = template.get("spec").filter(|s| s.is_object())?;
     Some(PodSpec {
         resource,
@@ -210,7 +210,7 @@ mod tests {
             ),
         ];
         for (kind, json, pointer) in cases {
-            let r = Resource { index: 0, json };
+            let r = Resource::new(0, json);
             let pod = pod_spec(&r).unwrap_or_else(|| panic!("{kind}"));
             assert_eq!(pod.pointer, pointer);
             let names: Vec<_> = pod.containers().iter().map(|c| (c.label(), c.pointer())).collect();
@@ -223,16 +223,16 @@ mod tests {
                 ]
             );
         }
-        assert!(pod_spec(&Resource { index: 0, json: json!({"kind": "Service", "spec": {}}) }).is_none());
+        assert!(pod_spec(&Resource::new(0, json!({"kind": "Service", "spec": {}}))).is_none());
     }
 
     #[test]
     fn container_security_overrides_pod() {
-        let r = Resource {
-            index: 0,
-            json: json!({"kind": "Pod", "spec": {"securityContext": {"runAsUser": 1000, "runAsNonRoot": true},
+        let r = Resource::new(
+            0,
+            json!({"kind": "Pod", "spec": {"securityContext": {"runAsUser": 1000, "runAsNonRoot": true},
                 "containers": [{"name": "a", "securityContext": {"runAsUser": 0}}]}}),
-        };
+        );
         let pod = pod_spec(&r).unwrap();
         let c = &pod.containers()[0];
         assert_eq!(

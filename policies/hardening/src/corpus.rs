@@ -49,7 +49,7 @@ fn survey() {
     for file in &files {
         let text = std::fs::read_to_string(file).unwrap();
         let resources: Vec<Resource> =
-            objects(&text).into_iter().zip(0..).map(|(json, index)| Resource { index, json }).collect();
+            objects(&text).into_iter().zip(0..).map(|(json, index)| Resource::new(index, json)).collect();
         total_objects += resources.len();
         let chart = file.file_stem().unwrap().to_string_lossy().to_string();
         for (i, rule) in RULES.iter().enumerate() {
@@ -115,7 +115,7 @@ fn profile_loop() {
             let resources: Vec<Resource> = input
                 .iter()
                 .zip(0..)
-                .map(|(s, index)| Resource { index, json: serde_json::from_str(s).unwrap() })
+                .map(|(s, index)| Resource::new(index, serde_json::from_str(s).unwrap()))
                 .collect();
             parse += t.elapsed();
             let t = Instant::now();

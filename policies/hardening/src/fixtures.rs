@@ -5,7 +5,7 @@ use palisade_policy_sdk::{Resource, Value, json};
 
 /// Numbers the documents as resources 0, 1, ...
 fn numbered(docs: Vec<Value>) -> Vec<Resource> {
-    docs.into_iter().zip(0..).map(|(json, index)| Resource { index, json }).collect()
+    docs.into_iter().zip(0..).map(|(json, index)| Resource::new(index, json)).collect()
 }
 
 /// Objects that together break every rule at least once (with [`kitchen_sink_settings`]).

@@ -316,7 +316,7 @@ pub(crate) fn image_pull_secrets(resources: &Ctx<'_>, _: &Settings) -> Vec<Findi
         let name = pod.get(&["serviceAccountName"]).and_then(Value::as_str).unwrap_or("default");
         let account = accounts.first("ServiceAccount", namespace(pod.pod.resource), name);
         if account
-            .and_then(|sa| sa.json.get("imagePullSecrets"))
+            .and_then(|sa| sa.json().get("imagePullSecrets"))
             .and_then(Value::as_array)
             .is_some_and(|s| !s.is_empty())
         {

@@ -279,7 +279,7 @@ mod tests {
     use palisade_policy_sdk::{Value, json};
 
     fn resources(docs: Vec<Value>) -> Vec<Resource> {
-        docs.into_iter().zip(0..).map(|(json, index)| Resource { index, json }).collect()
+        docs.into_iter().zip(0..).map(|(json, index)| Resource::new(index, json)).collect()
     }
 
     fn workload(kind: &str, name: &str, namespace: Option<&str>, labels: &Value) -> Value {

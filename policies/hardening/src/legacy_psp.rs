@@ -172,7 +172,7 @@ pub(crate) const LEGACY_PSP_ENABLED: RuleDef = RuleDef::opt_in(
 pub(crate) fn check<const I: usize>(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     let row = &ROWS[I];
     each_of_kind(resources, "PodSecurityPolicy", |r| {
-        judge(row.permits, &r.json).map(|(at, what)| report(&row.def, r, at, what))
+        judge(row.permits, r.json()).map(|(at, what)| report(&row.def, r, at, what))
     })
 }
 

@@ -92,7 +92,7 @@ pub(crate) fn judge(
 ) -> Option<Finding> {
     let field = tokens.join(".");
     let at = pointer::join("", tokens);
-    match lookup(&resource.json, tokens) {
+    match lookup(resource.json(), tokens) {
         Some(value) if ok(value) => None,
         Some(value) => Some(report(rule, resource, at, format_args!("sets {field}: {}", show(value)))),
         None => missing.map(|wanted| report(rule, resource, at, format_args!("does not set {field}{wanted}"))),
@@ -153,7 +153,7 @@ mod tests {
 
     #[test]
     fn namespaces_groups_and_names() {
-        let r = |json| Resource { index: 0, json };
+        let r = |json| Resource::new(0, json);
         assert_eq!(namespace(&r(json!({"metadata": {"namespace": "demo"}}))), Some("demo"));
         assert_eq!(namespace(&r(json!({"metadata": {"namespace": ""}}))), None);
         assert_eq!(namespace(&r(json!({"metadata": {}}))), None);

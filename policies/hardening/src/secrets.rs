@@ -223,7 +223,7 @@ fn credential_material(value: &str) -> Option<&'static str> {
 pub(crate) fn configmap_sensitive_content(resources: &Ctx<'_>, settings: &Settings) -> Vec<Finding> {
     let mut out = Vec::new();
     for configmap in resources.iter().filter(|r| r.kind() == "ConfigMap") {
-        for (key, value) in map(&configmap.json, &["data"]).into_iter().flatten() {
+        for (key, value) in map(configmap.json(), &["data"]).into_iter().flatten() {
             let value = value.as_str().unwrap_or_default();
             let at = pointer::join("/data", &[key]);
             if let Some(what) = credential_material(value) {
@@ -296,7 +296,7 @@ pub(crate) fn secret_as_env(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
 fn defines(object: &Resource, key: &str) -> bool {
     ["data", "stringData", "binaryData"]
         .iter()
-        .any(|field| map(&object.json, &[field]).is_some_and(|m| m.contains_key(key)))
+        .any(|field| map(object.json(), &[field]).is_some_and(|m| m.contains_key(key)))
 }
 
 /// [`ENV_REF_MISSING`].
@@ -329,11 +329,11 @@ pub(crate) fn env_ref_missing(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding>
 pub(crate) fn secret_data_in_chart(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     resources
         .iter()
-        .filter(|r| r.kind() == "Secret" && text(&r.json, &["type"]) != "kubernetes.io/service-account-token")
+        .filter(|r| r.kind() == "Secret" && text(r.json(), &["type"]) != "kubernetes.io/service-account-token")
         .filter_map(|secret| {
             let field =
-                ["stringData", "data"].into_iter().find(|f| map(&secret.json, &[f]).is_some_and(|m| !m.is_empty()))?;
-            let keys: Vec<&str> = map(&secret.json, &[field]).into_iter().flatten().map(|(k, _)| k.as_str()).collect();
+                ["stringData", "data"].into_iter().find(|f| map(secret.json(), &[f]).is_some_and(|m| !m.is_empty()))?;
+            let keys: Vec<&str> = map(secret.json(), &[field]).into_iter().flatten().map(|(k, _)| k.as_str()).collect();
             Some(report(
                 &SECRET_DATA_IN_CHART,
                 secret,

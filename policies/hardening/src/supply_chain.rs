@@ -168,7 +168,7 @@ pub(crate) fn tiller_service(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> 
         .filter_map(|service| {
             let (key, value) = [("app", "helm"), ("name", "tiller")]
                 .into_iter()
-                .find(|(k, v)| text(&service.json, &["spec", "selector", k]) == *v)?;
+                .find(|(k, v)| text(service.json(), &["spec", "selector", k]) == *v)?;
             Some(report(
                 &TILLER_SERVICE,
                 service,
@@ -266,7 +266,7 @@ pub(crate) fn vulnerable_component_version(resources: &Ctx<'_>, _: &Settings) ->
     });
     for configmap in resources.iter().filter(|r| r.kind() == "ConfigMap") {
         let key = "allow-snippet-annotations";
-        if lookup(&configmap.json, &["data", key]).and_then(Value::as_str) == Some("true") {
+        if lookup(configmap.json(), &["data", key]).and_then(Value::as_str) == Some("true") {
             out.push(report(
                 &VULNERABLE_COMPONENT_VERSION,
                 configmap,

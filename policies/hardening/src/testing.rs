@@ -72,7 +72,7 @@ fn with(mut doc: Value, pointer: &str, value: Value) -> Value {
 /// Runs `check` over `docs` (indexes 0, 1, ...) with `settings` and returns
 /// `(resource, rule, path, message)` for every finding, in order.
 pub(crate) fn run(check: Check, docs: Vec<Value>, settings: &Value) -> Vec<(u32, &'static str, String, String)> {
-    let resources: Vec<Resource> = docs.into_iter().zip(0..).map(|(json, index)| Resource { index, json }).collect();
+    let resources: Vec<Resource> = docs.into_iter().zip(0..).map(|(json, index)| Resource::new(index, json)).collect();
     let settings = Settings::parse(settings).unwrap();
     check(&Ctx::new(&resources), &settings).into_iter().map(|f| (f.resource, f.rule, f.path, f.message)).collect()
 }

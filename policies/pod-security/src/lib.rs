@@ -126,7 +126,7 @@ mod tests {
     }
 
     fn resources(docs: Vec<Value>) -> Vec<Resource> {
-        docs.into_iter().zip(0..).map(|(json, index)| Resource { index, json }).collect()
+        docs.into_iter().zip(0..).map(|(json, index)| Resource::new(index, json)).collect()
     }
 
     fn run(docs: Vec<Value>, settings: Value) -> Result<Vec<(u32, &'static str, String)>, String> {

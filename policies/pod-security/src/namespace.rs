@@ -40,7 +40,7 @@ impl<'a> Namespaces<'a> {
             .iter()
             .filter(|_| settings.honor_namespace_labels)
             .filter(|r| r.kind() == "Namespace" && r.api_version() == "v1")
-            .filter_map(|r| Some((r.name(), from_labels(r.json.pointer("/metadata/labels")?, default)?)))
+            .filter_map(|r| Some((r.name(), from_labels(r.json().pointer("/metadata/labels")?, default)?)))
             .collect();
         Self { default, labelled }
     }
@@ -76,10 +76,7 @@ mod tests {
     use palisade_policy_sdk::json;
 
     fn namespace(name: &str, labels: &Value) -> Resource {
-        Resource {
-            index: 0,
-            json: json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels}}),
-        }
+        Resource::new(0, json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels}}))
     }
 
     #[test]
@@ -115,10 +112,10 @@ mod tests {
         let resources = [
             namespace("apps", &json!({ENFORCE_LABEL: "restricted", ENFORCE_VERSION_LABEL: "v1.24"})),
             namespace("plain", &json!({"team": "x"})),
-            Resource {
-                index: 2,
-                json: json!({"apiVersion": "v2", "kind": "Namespace", "metadata": {"name": "odd", "labels": {ENFORCE_LABEL: "privileged"}}}),
-            },
+            Resource::new(
+                2,
+                json!({"apiVersion": "v2", "kind": "Namespace", "metadata": {"name": "odd", "labels": {ENFORCE_LABEL: "privileged"}}}),
+            ),
         ];
         let settings = Settings::default();
         let default = LevelVersion { level: Level::Baseline, version: Version::LATEST };

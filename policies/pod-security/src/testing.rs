@@ -9,7 +9,7 @@ use crate::pod::Pod;
 
 /// `json` as resource 0.
 pub(crate) fn resource(json: Value) -> Resource {
-    Resource { index: 0, json }
+    Resource::new(0, json)
 }
 
 /// The pod of a pod-bearing resource.

@@ -144,6 +144,6 @@ fn check_inputs(name: &str, bundle: &[u8], trust: &Trust<'_>) -> Result<(), Stri
 fn blob_resource(resources: &[Resource], name: &str) -> Option<u32> {
     resources
         .iter()
-        .find(|r| r.api_version() == "palisade.dev/v1" && r.kind() == "Blob" && r.name() == name)
+        .find(|r| r.kind() == "Blob" && r.api_version() == "palisade.dev/v1" && r.name() == name)
         .map(|r| r.index)
 }

@@ -63,6 +63,6 @@ fn of_kind<'a>(evidence: &'a [Evidence], kind: &'a str) -> impl Iterator<Item = 
 fn chart_resource(resources: &[Resource], name: &str) -> Option<u32> {
     resources
         .iter()
-        .find(|r| r.api_version() == "palisade.dev/v1" && r.kind() == "HelmChart" && r.name() == name)
+        .find(|r| r.kind() == "HelmChart" && r.api_version() == "palisade.dev/v1" && r.name() == name)
         .map(|r| r.index)
 }

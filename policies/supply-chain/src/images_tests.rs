@@ -19,11 +19,11 @@ fn digest() -> String {
 }
 
 fn deployment(image: &str) -> Vec<Resource> {
-    vec![Resource {
-        index: 0,
-        json: json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "app"},
+    vec![Resource::new(
+        0,
+        json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "app"},
             "spec": {"template": {"spec": {"containers": [{"name": "app", "image": image}]}}}}),
-    }]
+    )]
 }
 
 fn evidence(kind: &str, data: Vec<u8>, annotations: Vec<(String, String)>) -> Evidence {
@@ -83,7 +83,7 @@ fn key_rule(key: &Key) -> Value {
 #[test]
 fn requests_cover_matching_images_once() {
     let mut resources = deployment(IMAGE);
-    resources.push(Resource { index: 1, json: json!({"kind": "Pod", "spec": {"containers": [{"name": "a", "image": IMAGE}, {"name": "b", "image": "nginx"}]}}) });
+    resources.push(Resource::new(1, json!({"kind": "Pod", "spec": {"containers": [{"name": "a", "image": IMAGE}, {"name": "b", "image": "nginx"}]}})));
     let settings = Settings::parse(&key_rule(&Key::p256(1))).unwrap();
     let subjects: Vec<(String, String)> =
         requests(&resources, &settings).into_iter().map(|r| (r.subject, r.kind)).collect();

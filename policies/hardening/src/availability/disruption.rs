@@ -90,7 +90,7 @@ fn budgets(resources: &[Resource]) -> impl Iterator<Item = &Resource> {
 
 /// The selector of a budget, as the API reads it (see the module docs).
 fn selector(pdb: &Resource) -> Option<Selector<'_>> {
-    let selector = Selector::parse(lookup(&pdb.json, &["spec", "selector"])?)?;
+    let selector = Selector::parse(lookup(pdb.json(), &["spec", "selector"])?)?;
     (!selector.is_empty() || pdb.api_version() != "policy/v1beta1").then_some(selector)
 }
 
@@ -134,7 +134,7 @@ pub(crate) fn pdb_present(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
 /// [`PDB_HAS_POLICY`].
 pub(crate) fn pdb_has_policy(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     budgets(resources)
-        .filter(|pdb| ["minAvailable", "maxUnavailable"].iter().all(|f| lookup(&pdb.json, &["spec", f]).is_none()))
+        .filter(|pdb| ["minAvailable", "maxUnavailable"].iter().all(|f| lookup(pdb.json(), &["spec", f]).is_none()))
         .map(|pdb| {
             report(
                 &PDB_HAS_POLICY,
@@ -160,11 +160,11 @@ pub(crate) fn pdb_allows_disruption(resources: &Ctx<'_>, _: &Settings) -> Vec<Fi
     let hpas = Autoscalers::new(resources);
     budgets(resources)
         .filter_map(|pdb| {
-            if let Some(max) = lookup(&pdb.json, &["spec", "maxUnavailable"]).filter(|v| is(v, 0)) {
+            if let Some(max) = lookup(pdb.json(), &["spec", "maxUnavailable"]).filter(|v| is(v, 0)) {
                 let what = format!("sets spec.maxUnavailable: {}, which never allows an eviction", show(max));
                 return Some(report(&PDB_ALLOWS_DISRUPTION, pdb, "/spec/maxUnavailable", what));
             }
-            let min = lookup(&pdb.json, &["spec", "minAvailable"])?;
+            let min = lookup(pdb.json(), &["spec", "minAvailable"])?;
             if is(min, 100) {
                 let what = "sets spec.minAvailable: 100%, which never allows an eviction";
                 return Some(report(&PDB_ALLOWS_DISRUPTION, pdb, "/spec/minAvailable", what));
@@ -200,7 +200,7 @@ pub(crate) fn pdb_min_available_vs_hpa(resources: &Ctx<'_>, _: &Settings) -> Vec
     let hpas = Autoscalers::new(resources);
     let mut out = Vec::new();
     for pdb in budgets(resources) {
-        let Some(min) = lookup(&pdb.json, &["spec", "minAvailable"]).and_then(Value::as_i64) else {
+        let Some(min) = lookup(pdb.json(), &["spec", "minAvailable"]).and_then(Value::as_i64) else {
             continue;
         };
         for hpa in selected(&pods, pdb).iter().flat_map(|w| hpas.of(w)) {

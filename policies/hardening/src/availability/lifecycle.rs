@@ -143,7 +143,7 @@ pub(crate) fn cronjob_deadline(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding
 
 /// Whether Helm deletes the object as a hook.
 fn helm_deletes(resource: &Resource) -> bool {
-    lookup(&resource.json, &["metadata", "annotations", "helm.sh/hook-delete-policy"]).is_some()
+    lookup(resource.json(), &["metadata", "annotations", "helm.sh/hook-delete-policy"]).is_some()
 }
 
 /// [`JOB_TTL_AFTER_FINISHED`].
@@ -177,18 +177,18 @@ pub(crate) fn statefulset_service_name(resources: &Ctx<'_>, _: &Settings) -> Vec
         .iter()
         .filter(|r| r.kind() == "StatefulSet")
         .filter_map(|set| {
-            let name = text(&set.json, &["spec", "serviceName"]);
+            let name = text(set.json(), &["spec", "serviceName"]);
             let why = if name.is_empty() {
                 "does not set spec.serviceName".to_string()
             } else {
                 let problem = match services.first("Service", namespace(set), name) {
                     None => "which is not a Service in the input",
-                    Some(service) if text(&service.json, &["spec", "clusterIP"]) != "None" => {
+                    Some(service) if text(service.json(), &["spec", "clusterIP"]) != "None" => {
                         "which is not headless (clusterIP: None)"
                     }
                     Some(service) => {
                         let labels = template_labels(set);
-                        let selector = lookup(&service.json, &["spec", "selector"]).and_then(Selector::from_map);
+                        let selector = lookup(service.json(), &["spec", "selector"]).and_then(Selector::from_map);
                         if selector.is_some_and(|s| !s.is_empty() && s.matches(labels)) {
                             return None;
                         }
@@ -214,7 +214,7 @@ enum SelectorForm {
 fn selector_form(resource: &Resource) -> Option<SelectorForm> {
     match resource.kind() {
         "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet" | "Rollout" => Some(SelectorForm::Label),
-        "Job" if lookup(&resource.json, &["spec", "manualSelector"]) == Some(&Value::Bool(true)) => {
+        "Job" if lookup(resource.json(), &["spec", "manualSelector"]) == Some(&Value::Bool(true)) => {
             Some(SelectorForm::Label)
         }
         "ReplicationController" | "DeploymentConfig" => Some(SelectorForm::Map),
@@ -230,7 +230,7 @@ pub(crate) fn selector_matches_template(resources: &Ctx<'_>, _: &Settings) -> Ve
             let form = selector_form(workload)?;
             let rule = &SELECTOR_MATCHES_TEMPLATE;
             let required = matches!(form, SelectorForm::Label) && workload.api_version() == "apps/v1";
-            let Some(value) = lookup(&workload.json, &["spec", "selector"]) else {
+            let Some(value) = lookup(workload.json(), &["spec", "selector"]) else {
                 return required.then(|| report(rule, workload, "/spec/selector", "does not set spec.selector"));
             };
             let selector = match form {
@@ -260,9 +260,9 @@ pub(crate) fn selector_matches_template(resources: &Ctx<'_>, _: &Settings) -> Ve
 pub(crate) fn naked_pod(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     resources
         .iter()
-        .filter(|r| r.kind() == "Pod" && lookup(&r.json, &["metadata", "annotations", "helm.sh/hook"]).is_none())
+        .filter(|r| r.kind() == "Pod" && lookup(r.json(), &["metadata", "annotations", "helm.sh/hook"]).is_none())
         .filter(|pod| {
-            let owners = lookup(&pod.json, &["metadata", "ownerReferences"]).and_then(Value::as_array);
+            let owners = lookup(pod.json(), &["metadata", "ownerReferences"]).and_then(Value::as_array);
             !owners.into_iter().flatten().any(|o| o.get("controller") == Some(&Value::Bool(true)))
         })
         .map(|pod| report(&NAKED_POD, pod, "/metadata/ownerReferences", "has no owning controller"))

@@ -34,17 +34,17 @@ pub(crate) fn int(value: &Value, tokens: &[&str]) -> Option<i64> {
 
 /// `spec.replicas` of a workload (1 when unset, as Kubernetes defaults it).
 pub(crate) fn replicas(workload: &Resource) -> i64 {
-    int(&workload.json, &["spec", "replicas"]).unwrap_or(1)
+    int(workload.json(), &["spec", "replicas"]).unwrap_or(1)
 }
 
 /// `spec.minReplicas` of a HorizontalPodAutoscaler (1 when unset).
 pub(crate) fn hpa_min(hpa: &Resource) -> i64 {
-    int(&hpa.json, &["spec", "minReplicas"]).unwrap_or(1)
+    int(hpa.json(), &["spec", "minReplicas"]).unwrap_or(1)
 }
 
 /// `spec.maxReplicas` of a HorizontalPodAutoscaler (0 when unset, which the API refuses).
 pub(crate) fn hpa_max(hpa: &Resource) -> i64 {
-    int(&hpa.json, &["spec", "maxReplicas"]).unwrap_or(0)
+    int(hpa.json(), &["spec", "maxReplicas"]).unwrap_or(0)
 }
 
 /// The HorizontalPodAutoscalers of the input, by the workload they scale.
@@ -70,13 +70,13 @@ impl<'a> Autoscalers<'a> {
 
     /// The `kind` and `name` of an autoscaler's `scaleTargetRef`.
     pub(crate) fn target(hpa: &'a Resource) -> (&'a str, &'a str) {
-        (text(&hpa.json, &["spec", "scaleTargetRef", "kind"]), text(&hpa.json, &["spec", "scaleTargetRef", "name"]))
+        (text(hpa.json(), &["spec", "scaleTargetRef", "kind"]), text(hpa.json(), &["spec", "scaleTargetRef", "name"]))
     }
 
     /// Whether the autoscaler's `scaleTargetRef.apiVersion`, when set, names the API group of
     /// `workload`.
     pub(crate) fn same_group(hpa: &Resource, workload: &Resource) -> bool {
-        let wanted = text(&hpa.json, &["spec", "scaleTargetRef", "apiVersion"]);
+        let wanted = text(hpa.json(), &["spec", "scaleTargetRef", "apiVersion"]);
         wanted.is_empty() || api_group(wanted) == api_group(workload.api_version())
     }
 
@@ -118,7 +118,7 @@ mod tests {
             hpa("db", json!({"apiVersion": "example.com/v1", "kind": "StatefulSet", "name": "db"}), None, 5),
         ];
         let resources: Vec<Resource> =
-            docs.into_iter().zip(0..).map(|(json, index)| Resource { index, json }).collect();
+            docs.into_iter().zip(0..).map(|(json, index)| Resource::new(index, json)).collect();
         let hpas = Autoscalers::new(&resources);
         let names = |w: &Resource| hpas.of(w).iter().map(|h| h.name()).collect::<Vec<_>>();
         assert_eq!(names(&resources[0]), ["web", "web-2"]);

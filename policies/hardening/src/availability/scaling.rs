@@ -89,7 +89,7 @@ pub(crate) fn replicas_minimum(resources: &Ctx<'_>, settings: &Settings) -> Vec<
         .iter()
         .filter(|r| r.kind() == "Deployment" && hpas.of(r).is_empty() && replicas(r) < minimum)
         .map(|deployment| {
-            let what = match int(&deployment.json, &["spec", "replicas"]) {
+            let what = match int(deployment.json(), &["spec", "replicas"]) {
                 Some(n) => format!("sets spec.replicas: {n}, fewer than {minimum}"),
                 None => format!("does not set spec.replicas (1 replica), fewer than {minimum}"),
             };
@@ -104,7 +104,7 @@ pub(crate) fn hpa_min_replicas(resources: &Ctx<'_>, settings: &Settings) -> Vec<
     Autoscalers::all(resources)
         .filter(|hpa| hpa_min(hpa) < minimum)
         .map(|hpa| {
-            let what = match int(&hpa.json, &["spec", "minReplicas"]) {
+            let what = match int(hpa.json(), &["spec", "minReplicas"]) {
                 Some(n) => format!("sets spec.minReplicas: {n}, below {minimum}"),
                 None => format!("does not set spec.minReplicas (1), below {minimum}"),
             };
@@ -157,7 +157,7 @@ pub(crate) fn hpa_target_no_static_replicas(resources: &Ctx<'_>, _: &Settings) -
         .iter()
         .filter(|r| matches!(r.kind(), "Deployment" | "StatefulSet"))
         .filter_map(|workload| {
-            let set = int(&workload.json, &["spec", "replicas"])?;
+            let set = int(workload.json(), &["spec", "replicas"])?;
             let hpa = *hpas.of(workload).first()?;
             Some(report(
                 &HPA_TARGET_NO_STATIC_REPLICAS,

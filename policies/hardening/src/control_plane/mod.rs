@@ -80,7 +80,7 @@ pub(crate) fn evaluate(rule: &RuleDef, target: Target, resources: &Ctx<'_>) -> V
             })
         }),
         Target::AdmissionPlugin(plugin) => each_of_kind(resources, "AdmissionConfiguration", |r| {
-            let configured = items(r.json.get("plugins")).any(|(_, p)| text(p, &["name"]) == plugin);
+            let configured = items(r.json().get("plugins")).any(|(_, p)| text(p, &["name"]) == plugin);
             (!configured)
                 .then(|| report(rule, r, "/plugins", format_args!("does not configure the {plugin} admission plugin")))
         }),
@@ -101,7 +101,7 @@ mod tests {
     fn findings(id: &str, docs: Vec<palisade_policy_sdk::Value>) -> Vec<(u32, &'static str, String, String)> {
         let r = row(id);
         let resources: Vec<Resource> =
-            docs.into_iter().zip(0..).map(|(json, index)| Resource { index, json }).collect();
+            docs.into_iter().zip(0..).map(|(json, index)| Resource::new(index, json)).collect();
         evaluate(&r.def, r.target, &Ctx::new(&resources))
             .into_iter()
             .map(|f| (f.resource, f.rule, f.path, f.message))
@@ -192,7 +192,7 @@ mod tests {
     fn a_hardened_control_plane_passes() {
         let docs = crate::fixtures::control_plane_hardened();
         let resources: Vec<Resource> =
-            docs.into_iter().zip(0..).map(|(json, index)| Resource { index, json }).collect();
+            docs.into_iter().zip(0..).map(|(json, index)| Resource::new(index, json)).collect();
         let rules: Vec<_> =
             crate::RULES.iter().filter(|r| [CATEGORY, crate::legacy_psp::CATEGORY].contains(&r.def.category)).collect();
         assert_eq!(rules.len(), 70);

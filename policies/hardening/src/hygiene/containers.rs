@@ -166,7 +166,7 @@ pub(crate) fn workload_pvc_access(resources: &Ctx<'_>, _: &Settings) -> Vec<Find
     let mut out =
         report_mounts(&WORKLOAD_PVC_ACCESS, resources, "persistentVolumeClaim", "claimName", "PersistentVolumeClaim");
     for set in resources.iter().filter(|r| r.kind() == "StatefulSet") {
-        for (i, template) in items(set.json.pointer("/spec/volumeClaimTemplates")) {
+        for (i, template) in items(set.json().pointer("/spec/volumeClaimTemplates")) {
             let name = text(template, &["metadata", "name"]);
             out.push(report(
                 &WORKLOAD_PVC_ACCESS,

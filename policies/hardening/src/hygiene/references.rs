@@ -54,15 +54,15 @@ pub(crate) fn dangling_servicemonitor(resources: &Ctx<'_>, _: &Settings) -> Vec<
     }
     let mut services: HashMap<Option<&str>, Vec<Option<&Labels>>> = HashMap::new();
     for service in resources.iter().filter(|r| r.kind() == "Service") {
-        let labels = lookup(&service.json, &["metadata", "labels"]).and_then(Value::as_object);
+        let labels = lookup(service.json(), &["metadata", "labels"]).and_then(Value::as_object);
         services.entry(namespace(service)).or_default().push(labels);
     }
     monitors
         .into_iter()
         .filter_map(|monitor| {
-            let selector = Selector::parse(lookup(&monitor.json, &["spec", "selector"])?)?;
-            let any = lookup(&monitor.json, &["spec", "namespaceSelector", "any"]) == Some(&Value::Bool(true));
-            let names = strings(lookup(&monitor.json, &["spec", "namespaceSelector", "matchNames"]));
+            let selector = Selector::parse(lookup(monitor.json(), &["spec", "selector"])?)?;
+            let any = lookup(monitor.json(), &["spec", "namespaceSelector", "any"]) == Some(&Value::Bool(true));
+            let names = strings(lookup(monitor.json(), &["spec", "namespaceSelector", "matchNames"]));
             let candidates: Vec<Option<&Labels>> = if any {
                 services.values().flatten().copied().collect()
             } else if names.is_empty() {
@@ -89,7 +89,7 @@ pub(crate) fn outdated_kubernetes_version(resources: &Ctx<'_>, _: &Settings) -> 
         .iter()
         .filter(|r| r.kind() == "Node")
         .filter_map(|node| {
-            let kubelet = text(&node.json, &["status", "nodeInfo", "kubeletVersion"]);
+            let kubelet = text(node.json(), &["status", "nodeInfo", "kubeletVersion"]);
             let (major, minor, _) = version(kubelet)?;
             ((major, minor) < OLDEST_SUPPORTED).then(|| {
                 report(

@@ -35,7 +35,7 @@ impl<'a> NetworkPolicy<'a> {
         if resource.kind() != "NetworkPolicy" || api_group(resource.api_version()) != "networking.k8s.io" {
             return None;
         }
-        let spec = resource.json.get("spec").unwrap_or(&Value::Null);
+        let spec = resource.json().get("spec").unwrap_or(&Value::Null);
         let selector = match lookup(spec, &["podSelector"]) {
             Some(value) => Selector::parse(value),
             None => Some(Selector::default()),
@@ -62,14 +62,14 @@ impl<'a> NetworkPolicy<'a> {
 
     /// A field of `spec`.
     pub(crate) fn spec(&self, field: &str) -> Option<&'a Value> {
-        lookup(&self.resource.json, &["spec", field])
+        lookup(self.resource.json(), &["spec", field])
     }
 }
 
 /// Whether a Service port `spec.ports[]` list has a port matching an Ingress or route backend port: a
 /// number against `port`, a name against `name`.
 pub(crate) fn service_has_port(service: &Resource, port: &Value) -> bool {
-    let ports = service.json.pointer("/spec/ports").and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
+    let ports = service.json().pointer("/spec/ports").and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
     ports.iter().any(|p| match port {
         Value::Number(_) => p.get("port") == Some(port),
         Value::String(name) => p.get("name").and_then(Value::as_str) == Some(name.as_str()),
@@ -84,7 +84,7 @@ mod tests {
     use palisade_policy_sdk::json;
 
     fn policy(spec: Value) -> Resource {
-        Resource { index: 0, json: with_spec("networking.k8s.io/v1", "NetworkPolicy", "p", spec) }
+        Resource::new(0, with_spec("networking.k8s.io/v1", "NetworkPolicy", "p", spec))
     }
 
     #[test]
@@ -100,17 +100,16 @@ mod tests {
             Some((false, true, Some("app=a".into())))
         );
         assert_eq!(types(json!({"podSelector": "x"})), Some((true, false, None)));
-        let calico = Resource {
-            index: 0,
-            json: object("projectcalico.org/v3", "NetworkPolicy", "p", json!({"spec": {"selector": "all()"}})),
-        };
+        let calico = Resource::new(
+            0,
+            object("projectcalico.org/v3", "NetworkPolicy", "p", json!({"spec": {"selector": "all()"}})),
+        );
         assert!(NetworkPolicy::parse(&calico).is_none());
     }
 
     #[test]
     fn service_ports_match_by_number_or_name() {
-        let service =
-            Resource { index: 0, json: json!({"kind": "Service", "spec": {"ports": [{"name": "http", "port": 80}]}}) };
+        let service = Resource::new(0, json!({"kind": "Service", "spec": {"ports": [{"name": "http", "port": 80}]}}));
         assert!(service_has_port(&service, &json!(80)) && service_has_port(&service, &json!("http")));
         assert!(!service_has_port(&service, &json!(8080)) && !service_has_port(&service, &json!("grpc")));
     }

@@ -101,10 +101,10 @@ pub(crate) fn service_type_forbidden(resources: &Ctx<'_>, settings: &Settings) -
 
 /// The selector of a Service that should match pods: non-empty, and not an `ExternalName` Service.
 fn pod_selector(service: &Resource) -> Option<Selector<'_>> {
-    if text(&service.json, &["spec", "type"]) == "ExternalName" {
+    if text(service.json(), &["spec", "type"]) == "ExternalName" {
         return None;
     }
-    lookup(&service.json, &["spec", "selector"]).and_then(Selector::from_map).filter(|s| !s.is_empty())
+    lookup(service.json(), &["spec", "selector"]).and_then(Selector::from_map).filter(|s| !s.is_empty())
 }
 
 /// [`DANGLING_SERVICE`].
@@ -146,7 +146,7 @@ struct Backend<'a> {
 fn ingress_backends(ingress: &Resource) -> Vec<Backend<'_>> {
     let mut places: Vec<(String, String)> =
         ["defaultBackend", "backend"].iter().map(|field| (format!("spec.{field}"), format!("/spec/{field}"))).collect();
-    for (i, rule) in items(ingress.json.pointer("/spec/rules")) {
+    for (i, rule) in items(ingress.json().pointer("/spec/rules")) {
         for (j, _) in items(lookup(rule, &["http", "paths"])) {
             places.push((
                 format!("spec.rules[{i}].http.paths[{j}].backend"),
@@ -156,7 +156,7 @@ fn ingress_backends(ingress: &Resource) -> Vec<Backend<'_>> {
     }
     let field = |base: &str, tokens: &[&str]| {
         let at = pointer::join(base, tokens);
-        ingress.json.pointer(&at).filter(|v| !v.is_null()).map(|v| (v, at))
+        ingress.json().pointer(&at).filter(|v| !v.is_null()).map(|v| (v, at))
     };
     places
         .into_iter()
@@ -179,7 +179,7 @@ const ROUTE_KINDS: [&str; 5] = ["HTTPRoute", "GRPCRoute", "TCPRoute", "TLSRoute"
 /// The Service `backendRefs` of a Gateway API route.
 fn route_backends(route: &Resource) -> Vec<Backend<'_>> {
     let mut out = Vec::new();
-    for (i, rule) in items(route.json.pointer("/spec/rules")) {
+    for (i, rule) in items(route.json().pointer("/spec/rules")) {
         for (j, reference) in items(lookup(rule, &["backendRefs"])) {
             let is_service =
                 matches!(text(reference, &["kind"]), "" | "Service") && text(reference, &["group"]).is_empty();
@@ -282,7 +282,7 @@ pub(crate) fn invalid_target_port_rule(resources: &Ctx<'_>, _: &Settings) -> Vec
     let mut out = Vec::new();
     for service in services {
         let selected = pod_selector(service).map(|s| pods.select(namespace(service), &s)).unwrap_or_default();
-        for (i, port) in items(service.json.pointer("/spec/ports")) {
+        for (i, port) in items(service.json().pointer("/spec/ports")) {
             let Some(target) = lookup(port, &["targetPort"]) else {
                 continue;
             };

@@ -171,7 +171,7 @@ pub(crate) fn ssh_port(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
         (tcp && v.as_i64() == Some(22)).then_some(", the SSH port")
     });
     out.extend(each_of_kind(resources, "Service", |service| {
-        items(service.json.pointer("/spec/ports")).filter_map(move |(i, port)| {
+        items(service.json().pointer("/spec/ports")).filter_map(move |(i, port)| {
             let (field, value) = ["port", "targetPort"].into_iter().find_map(|field| {
                 lookup(port, &[field])
                     .filter(|v| v.as_i64().is_some_and(|n| SERVICE_SSH_PORTS.contains(&n)))

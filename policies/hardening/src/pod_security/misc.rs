@@ -192,7 +192,7 @@ fn sandbox_pod_spec(resource: &Resource) -> Option<PodSpec<'_>> {
     if !matches!(resource.kind(), "Sandbox" | "SandboxTemplate") {
         return None;
     }
-    let template = resource.json.pointer("/spec/podTemplate")?;
+    let template = resource.json().pointer("/spec/podTemplate")?;
     Some(PodSpec {
         resource,
         spec: template.get("spec").filter(|s| s.is_object())?,

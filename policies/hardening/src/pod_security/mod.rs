@@ -241,9 +241,9 @@ mod tests {
     use palisade_policy_sdk::{Resource, json};
 
     fn resource() -> Resource {
-        Resource {
-            index: 3,
-            json: json!({"kind": "Pod", "spec": {
+        Resource::new(
+            3,
+            json!({"kind": "Pod", "spec": {
             "securityContext": {"runAsUser": 1000, "seccompProfile": {"type": "RuntimeDefault"},
                 "windowsOptions": {"runAsUserName": "pod-user", "gmsaCredentialSpecName": "gmsa"}},
             "containers": [
@@ -251,7 +251,7 @@ mod tests {
                     "windowsOptions": {"runAsUserName": "c-user"}, "privileged": null}},
                 {"name": "b"}
             ]}}),
-        }
+        )
     }
 
     #[test]

@@ -129,7 +129,7 @@ fn token_mounted(pod: &PodSpec<'_>, accounts: &Named<'_>) -> bool {
     let own = |value: &Value| value.get("automountServiceAccountToken").and_then(Value::as_bool);
     own(pod.spec).unwrap_or_else(|| {
         let (name, _) = account(pod);
-        accounts.first("ServiceAccount", namespace(pod.resource), name).and_then(|sa| own(&sa.json)).unwrap_or(true)
+        accounts.first("ServiceAccount", namespace(pod.resource), name).and_then(|sa| own(sa.json())).unwrap_or(true)
     })
 }
 

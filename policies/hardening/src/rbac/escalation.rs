@@ -173,7 +173,7 @@ pub(crate) const ROLE_VERBS_ALLOWLIST: RuleDef = RuleDef {
 pub(crate) fn wildcard_in_rules(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     let mut out = Vec::new();
     for role in resources.iter().filter(|r| ROLE_KINDS.contains(&r.kind())) {
-        for (i, rule) in items(role.json.get("rules")) {
+        for (i, rule) in items(role.json().get("rules")) {
             for field in ["apiGroups", "resources", "verbs"] {
                 if let Some((j, _)) = items(rule.get(field)).find(|(_, v)| *v == "*") {
                     out.push(report(
@@ -244,7 +244,7 @@ pub(crate) fn role_verbs_allowlist(resources: &Ctx<'_>, settings: &Settings) -> 
     let list = allowed.join(", ");
     let mut out = Vec::new();
     for role in resources.iter().filter(|r| ROLE_KINDS.contains(&r.kind())) {
-        for (i, rule) in items(role.json.get("rules")) {
+        for (i, rule) in items(role.json().get("rules")) {
             for (j, verb) in items(rule.get("verbs")) {
                 let verb = verb.as_str().unwrap_or_default();
                 if !allowed.iter().any(|a| a == verb) {

@@ -124,7 +124,7 @@ impl<'a> PolicyRule<'a> {
 
 /// The `rules` of a Role or ClusterRole object, with their indexes as pointer tokens.
 pub(crate) fn rules_of(role: &Resource) -> impl Iterator<Item = (String, PolicyRule<'_>)> {
-    items(role.json.get("rules")).map(|(i, rule)| (i, PolicyRule::parse(rule)))
+    items(role.json().get("rules")).map(|(i, rule)| (i, PolicyRule::parse(rule)))
 }
 
 /// Reports every rule entry of every object of `kinds` (Role, ClusterRole) that grants part of
@@ -321,8 +321,8 @@ impl<'a> Roles<'a> {
 
     /// The role a binding refers to: a `Role` in the binding's namespace, or a `ClusterRole`.
     pub(crate) fn resolve(&self, binding: &'a Resource) -> Bound<'a> {
-        let kind = text(&binding.json, &["roleRef", "kind"]);
-        let name = text(&binding.json, &["roleRef", "name"]);
+        let kind = text(binding.json(), &["roleRef", "kind"]);
+        let name = text(binding.json(), &["roleRef", "name"]);
         let source = match self.named.first(kind, namespace(binding), name) {
             Some(role) => Source::Object(role),
             None if kind == "ClusterRole" => builtin(name)
@@ -340,7 +340,7 @@ impl<'a> Roles<'a> {
 
 /// The subjects of a binding, with their indexes as pointer tokens.
 pub(crate) fn subjects(binding: &Resource) -> impl Iterator<Item = (String, &Value)> {
-    items(binding.json.get("subjects"))
+    items(binding.json().get("subjects"))
 }
 
 /// A subject's `kind` and `name`.
@@ -407,7 +407,7 @@ mod tests {
         ]
         .into_iter()
         .zip(0..)
-        .map(|(json, index)| Resource { index, json })
+        .map(|(json, index)| Resource::new(index, json))
         .collect();
         let roles = Roles::new(&input);
         let resolved: Vec<_> = input[1..]
