@@ -184,8 +184,14 @@ fn credential_material(value: &str) -> Option<&'static str> {
     if value.contains("-----BEGIN") && value.contains("PRIVATE KEY-----") {
         return Some("a PEM private key");
     }
+    // One pass over the value for all hints (a `contains` per hint read it ten times).
     let hints = ["eyJ", "AKIA", "ASIA", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "xox"];
-    if !hints.iter().any(|hint| value.contains(hint)) {
+    let bytes = value.as_bytes();
+    let hinted = (0..bytes.len()).any(|i| {
+        matches!(bytes[i], b'e' | b'A' | b'g' | b'x')
+            && hints.iter().any(|hint| bytes[i..].starts_with(hint.as_bytes()))
+    });
+    if !hinted {
         return None;
     }
     let words = || value.split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')));
