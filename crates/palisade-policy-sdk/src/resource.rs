@@ -6,6 +6,7 @@
 //! [`Resource::kind`] is read from the text without parsing, so filtering by kind parses nothing.
 
 use std::cell::OnceCell;
+use std::ops::Range;
 
 use serde_json::Value;
 
@@ -20,19 +21,30 @@ pub struct Resource {
     json: OnceCell<Value>,
     /// Why the text is not JSON, once [`Resource::json`] found out.
     invalid: OnceCell<String>,
+    /// `kind`, once asked for: rules filter by it over and over.
+    kind: OnceCell<Kind>,
+}
+
+/// Where [`Resource::kind`] found the kind.
+#[derive(Debug, Clone)]
+enum Kind {
+    /// This range of the text (empty: no kind).
+    Text(Range<usize>),
+    /// The parsed object's.
+    Parsed(String),
 }
 
 impl Resource {
     /// A resource from an already parsed object (tests, fixtures).
     #[must_use]
     pub fn new(index: u32, json: Value) -> Self {
-        Self { index, text: String::new(), json: OnceCell::from(json), invalid: OnceCell::new() }
+        Self { index, text: String::new(), json: OnceCell::from(json), invalid: OnceCell::new(), kind: OnceCell::new() }
     }
 
     /// A resource from the host's JSON text, parsed when first read.
     #[must_use]
     pub fn from_text(index: u32, text: String) -> Self {
-        Self { index, text, json: OnceCell::new(), invalid: OnceCell::new() }
+        Self { index, text, json: OnceCell::new(), invalid: OnceCell::new(), kind: OnceCell::new() }
     }
 
     /// The object. Text that is not JSON reads as `null`, and [`Resource::invalid`] says why; the
@@ -63,12 +75,18 @@ impl Resource {
     /// (the first top-level `kind` member counts; hosts never send duplicate keys).
     #[must_use]
     pub fn kind(&self) -> &str {
-        if !self.is_parsed()
-            && let Some(kind) = top_level_string(&self.text, "kind")
-        {
-            return kind.unwrap_or("");
+        let kind = self.kind.get_or_init(|| {
+            if !self.is_parsed()
+                && let Some(found) = top_level_string(&self.text, "kind")
+            {
+                return Kind::Text(found.unwrap_or_default());
+            }
+            Kind::Parsed(self.json().get("kind").and_then(Value::as_str).unwrap_or("").to_string())
+        });
+        match kind {
+            Kind::Text(range) => &self.text[range.clone()],
+            Kind::Parsed(kind) => kind,
         }
-        self.json().get("kind").and_then(Value::as_str).unwrap_or("")
     }
 
     /// `apiVersion`, or `""`.
@@ -97,17 +115,16 @@ impl Resource {
     /// and `evaluate` on one instance parse each object once.
     pub(crate) fn reuse(&mut self, earlier: Self) {
         if earlier.is_parsed() && earlier.index == self.index && earlier.text == self.text {
-            self.json = earlier.json;
-            self.invalid = earlier.invalid;
+            *self = earlier;
         }
     }
 }
 
-/// The string value of top-level member `key` of a JSON object text, without parsing it:
-/// `Some(Some(value))` when found and free of escapes, `Some(None)` when the object has no such
+/// Where the string value of top-level member `key` of a JSON object text is, without parsing
+/// it: `Some(Some(range))` when found and free of escapes, `Some(None)` when the object has no such
 /// member, `None` when the answer needs a real parse (not an object, an escaped or non-string
 /// value, malformed text).
-fn top_level_string<'a>(text: &'a str, key: &str) -> Option<Option<&'a str>> {
+fn top_level_string(text: &str, key: &str) -> Option<Option<Range<usize>>> {
     let bytes = text.as_bytes();
     let mut at = skip_space(bytes, 0);
     if bytes.get(at) != Some(&b'{') {
@@ -124,9 +141,10 @@ fn top_level_string<'a>(text: &'a str, key: &str) -> Option<Option<&'a str>> {
             return None;
         }
         at = skip_space(bytes, at + 1);
-        if name == key.as_bytes() {
+        if bytes[name.clone()] == *key.as_bytes() {
             let (value, _) = plain_string(bytes, at)?;
-            return std::str::from_utf8(value).ok().map(Some);
+            // Both ends are next to a `"`, so the range is on character boundaries.
+            return Some(Some(value));
         }
         at = skip_space(bytes, skip_value(bytes, at)?);
         match bytes.get(at)? {
@@ -138,13 +156,13 @@ fn top_level_string<'a>(text: &'a str, key: &str) -> Option<Option<&'a str>> {
 }
 
 /// The contents and end of a string starting at `at`; `None` if it is not a string or has escapes.
-fn plain_string(bytes: &[u8], at: usize) -> Option<(&[u8], usize)> {
+fn plain_string(bytes: &[u8], at: usize) -> Option<(Range<usize>, usize)> {
     if bytes.get(at) != Some(&b'"') {
         return None;
     }
     let len = bytes.get(at + 1..)?.iter().position(|&b| b == b'"' || b == b'\\')?;
     let end = at + 1 + len;
-    (bytes[end] == b'"').then(|| (&bytes[at + 1..end], end + 1))
+    (bytes[end] == b'"').then(|| (at + 1..end, end + 1))
 }
 
 /// The end of the JSON value starting at `at` (strings, nesting and escapes respected; scalars
