@@ -205,3 +205,66 @@ macro_rules! export_policy {
         $crate::bindings::export!(__PalisadeExport with_types_in $crate::bindings);
     };
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Input, Policy, PolicyMeta, Resource, adapter, wit};
+    use crate::Finding;
+
+    /// Reads the whole object of every Pod, and only the kind of everything else.
+    struct PodReader;
+
+    impl Policy for PodReader {
+        fn meta() -> &'static PolicyMeta {
+            &PolicyMeta { name: "pods", version: "0", description: "", rules: &[], settings_schema: "{}" }
+        }
+
+        const REQUESTS_EVIDENCE: bool = true;
+
+        fn requests(resources: &[Resource], _: &serde_json::Value) -> Result<Vec<wit::EvidenceRequest>, String> {
+            Ok(resources.iter().filter(|r| r.kind() == "Pod" && !r.json().is_null()).map(|_| request()).collect())
+        }
+
+        fn evaluate(input: &Input) -> Result<Vec<Finding>, String> {
+            for pod in input.resources.iter().filter(|r| r.kind() == "Pod") {
+                let _ = pod.json();
+            }
+            Ok(Vec::new())
+        }
+    }
+
+    fn request() -> wit::EvidenceRequest {
+        wit::EvidenceRequest { subject: "s".into(), kind: "k".into() }
+    }
+
+    fn list(texts: &[&str]) -> Vec<wit::Resource> {
+        texts.iter().zip(0..).map(|(t, index)| wit::Resource { index, json: (*t).to_string() }).collect()
+    }
+
+    fn evaluation(texts: &[&str]) -> wit::Evaluation {
+        wit::Evaluation {
+            resources: list(texts),
+            evidence: Vec::new(),
+            settings: String::new(),
+            now_unix: 0,
+            rules: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn an_object_a_rule_reads_must_be_json() {
+        let texts = [r#"{"kind":"Pod","spec":{}}"#, r#"{"kind":"Pod","spec":"#];
+        let err = adapter::evaluate::<PodReader>(evaluation(&texts)).unwrap_err();
+        assert!(err.starts_with("resource 1 is not valid JSON"), "{err}");
+        let err = adapter::requests::<PodReader>(list(&texts), String::new()).unwrap_err();
+        assert!(err.starts_with("resource 1 is not valid JSON"), "{err}");
+    }
+
+    #[test]
+    fn objects_no_rule_reads_are_not_parsed() {
+        // The Service is never parsed, so its broken text goes unnoticed.
+        let texts = [r#"{"kind":"Pod","spec":{}}"#, r#"{"kind":"Service","spec":"#];
+        assert_eq!(adapter::requests::<PodReader>(list(&texts), String::new()).map(|r| r.len()), Ok(1));
+        assert_eq!(adapter::evaluate::<PodReader>(evaluation(&texts)).map(|f| f.len()), Ok(0));
+    }
+}
