@@ -3,7 +3,9 @@
 //! Most policies read only some kinds (pods and workloads, namespaces), and a policy without
 //! settings may read none. Parsing every object into a [`Value`] up front cost each policy as
 //! much as its rules, so an object is parsed when a rule first asks for its [`Resource::json`].
-//! [`Resource::kind`] is read from the text without parsing, so filtering by kind parses nothing.
+//! Until then [`Resource::kind`], [`Resource::api_version`] and [`Resource::string_at`] read the
+//! text without parsing it, and [`Resource::metadata`] parses just the metadata: filtering by
+//! kind, or reading names and labels of every object, leaves large bodies (CRD schemas) unparsed.
 
 use std::cell::OnceCell;
 use std::ops::Range;
@@ -22,29 +24,44 @@ pub struct Resource {
     /// Why the text is not JSON, once [`Resource::json`] found out.
     invalid: OnceCell<String>,
     /// `kind`, once asked for: rules filter by it over and over.
-    kind: OnceCell<Kind>,
+    kind: OnceCell<Found>,
+    /// `apiVersion`, once asked for.
+    api_version: OnceCell<Found>,
+    /// `metadata` parsed on its own, while the object is not parsed.
+    metadata: OnceCell<Value>,
 }
 
-/// Where [`Resource::kind`] found the kind.
+/// Where a top-level string member was found.
 #[derive(Debug, Clone)]
-enum Kind {
-    /// This range of the text (empty: no kind).
+enum Found {
+    /// This range of the text (empty: no such member).
     Text(Range<usize>),
     /// The parsed object's.
     Parsed(String),
 }
 
+/// `null`, for absent members.
+static NULL: Value = Value::Null;
+
 impl Resource {
     /// A resource from an already parsed object (tests, fixtures).
     #[must_use]
     pub fn new(index: u32, json: Value) -> Self {
-        Self { index, text: String::new(), json: OnceCell::from(json), invalid: OnceCell::new(), kind: OnceCell::new() }
+        Self { json: OnceCell::from(json), ..Self::from_text(index, String::new()) }
     }
 
     /// A resource from the host's JSON text, parsed when first read.
     #[must_use]
     pub fn from_text(index: u32, text: String) -> Self {
-        Self { index, text, json: OnceCell::new(), invalid: OnceCell::new(), kind: OnceCell::new() }
+        Self {
+            index,
+            text,
+            json: OnceCell::new(),
+            invalid: OnceCell::new(),
+            kind: OnceCell::new(),
+            api_version: OnceCell::new(),
+            metadata: OnceCell::new(),
+        }
     }
 
     /// The object. Text that is not JSON reads as `null`, and [`Resource::invalid`] says why; the
@@ -71,44 +88,76 @@ impl Resource {
         self.invalid.get().map(String::as_str)
     }
 
-    /// `kind`, or `""`. Read from the text without parsing it when the object is not parsed yet
-    /// (the first top-level `kind` member counts; hosts never send duplicate keys).
+    /// `kind`, or `""`. Read from the text, once, when the object is not parsed yet (the first
+    /// `kind` member counts; hosts never send duplicate keys).
     #[must_use]
     pub fn kind(&self) -> &str {
-        let kind = self.kind.get_or_init(|| {
+        self.top_level(&self.kind, "kind")
+    }
+
+    /// `apiVersion`, or `""`; read like [`Resource::kind`].
+    #[must_use]
+    pub fn api_version(&self) -> &str {
+        self.top_level(&self.api_version, "apiVersion")
+    }
+
+    fn top_level<'a>(&'a self, cell: &'a OnceCell<Found>, key: &str) -> &'a str {
+        let found = cell.get_or_init(|| {
             if !self.is_parsed()
-                && let Some(found) = top_level_string(&self.text, "kind")
+                && let Some(found) = string_span(&self.text, &[key])
             {
-                return Kind::Text(found.unwrap_or_default());
+                return Found::Text(found.unwrap_or_default());
             }
-            Kind::Parsed(self.json().get("kind").and_then(Value::as_str).unwrap_or("").to_string())
+            Found::Parsed(self.json().get(key).and_then(Value::as_str).unwrap_or("").to_string())
         });
-        match kind {
-            Kind::Text(range) => &self.text[range.clone()],
-            Kind::Parsed(kind) => kind,
+        match found {
+            Found::Text(range) => &self.text[range.clone()],
+            Found::Parsed(value) => value,
         }
     }
 
-    /// `apiVersion`, or `""`.
+    /// The string at `path` (e.g. `["spec", "scope"]`), if there is one; read from the text
+    /// without parsing it when the object is not parsed yet.
     #[must_use]
-    pub fn api_version(&self) -> &str {
-        self.json().get("apiVersion").and_then(Value::as_str).unwrap_or("")
+    pub fn string_at(&self, path: &[&str]) -> Option<&str> {
+        if !self.is_parsed()
+            && let Some(found) = string_span(&self.text, path)
+        {
+            return found.map(|range| &self.text[range]);
+        }
+        path.iter().try_fold(self.json(), |value, key| value.get(key))?.as_str()
+    }
+
+    /// `metadata`, or `null`. While the object is not parsed, only its metadata is.
+    #[must_use]
+    pub fn metadata(&self) -> &Value {
+        if let Some(json) = self.json.get() {
+            return json.get("metadata").unwrap_or(&NULL);
+        }
+        if let Some(metadata) = self.metadata.get() {
+            return metadata;
+        }
+        match member_span(self.text.as_bytes(), 0, "metadata") {
+            Some(None) => self.metadata.get_or_init(|| Value::Null),
+            Some(Some(span)) => match serde_json::from_str(&self.text[span]) {
+                Ok(metadata) => self.metadata.get_or_init(|| metadata),
+                // The full parse says why.
+                Err(_) => self.json().get("metadata").unwrap_or(&NULL),
+            },
+            None => self.json().get("metadata").unwrap_or(&NULL),
+        }
     }
 
     /// `metadata.name`, or `""`.
     #[must_use]
     pub fn name(&self) -> &str {
-        self.metadata("name").unwrap_or("")
+        self.metadata().get("name").and_then(Value::as_str).unwrap_or("")
     }
 
     /// `metadata.namespace`, if set.
     #[must_use]
     pub fn namespace(&self) -> Option<&str> {
-        self.metadata("namespace")
-    }
-
-    fn metadata(&self, field: &str) -> Option<&str> {
-        self.json().get("metadata")?.get(field)?.as_str()
+        self.metadata().get("namespace").and_then(Value::as_str)
     }
 
     /// Keep the parsed object of `earlier` when it was read from the same text, so `requests`
@@ -120,13 +169,12 @@ impl Resource {
     }
 }
 
-/// Where the string value of top-level member `key` of a JSON object text is, without parsing
-/// it: `Some(Some(range))` when found and free of escapes, `Some(None)` when the object has no such
-/// member, `None` when the answer needs a real parse (not an object, an escaped or non-string
-/// value, malformed text).
-fn top_level_string(text: &str, key: &str) -> Option<Option<Range<usize>>> {
-    let bytes = text.as_bytes();
-    let mut at = skip_space(bytes, 0);
+/// The span of the value of member `key` of the JSON object whose text starts at `at` (after
+/// any space), without parsing: `Some(Some(span))` when found, `Some(None)` when the object has no
+/// such member, `None` when the answer needs a real parse (not an object, an escaped key,
+/// malformed text).
+fn member_span(bytes: &[u8], at: usize, key: &str) -> Option<Option<Range<usize>>> {
+    let mut at = skip_space(bytes, at);
     if bytes.get(at) != Some(&b'{') {
         return None;
     }
@@ -141,18 +189,34 @@ fn top_level_string(text: &str, key: &str) -> Option<Option<Range<usize>>> {
             return None;
         }
         at = skip_space(bytes, at + 1);
-        if bytes[name.clone()] == *key.as_bytes() {
-            let (value, _) = plain_string(bytes, at)?;
-            // Both ends are next to a `"`, so the range is on character boundaries.
-            return Some(Some(value));
+        let end = skip_value(bytes, at)?;
+        if bytes[name] == *key.as_bytes() {
+            return Some(Some(at..end));
         }
-        at = skip_space(bytes, skip_value(bytes, at)?);
+        at = skip_space(bytes, end);
         match bytes.get(at)? {
             b',' => at = skip_space(bytes, at + 1),
             b'}' => return Some(None),
             _ => return None,
         }
     }
+}
+
+/// Where the string at `path` of a JSON object text is, without parsing: `Some(Some(range))` when
+/// found and free of escapes, `Some(None)` when a member on the path is absent, `None` when the
+/// answer needs a real parse (see [`member_span`]; also a value that is not a plain string).
+fn string_span(text: &str, path: &[&str]) -> Option<Option<Range<usize>>> {
+    let bytes = text.as_bytes();
+    let mut span = 0..bytes.len();
+    for key in path {
+        match member_span(bytes, span.start, key)? {
+            Some(found) => span = found,
+            None => return Some(None),
+        }
+    }
+    // Both ends are next to a `"`, so the range is on character boundaries.
+    let (value, end) = plain_string(bytes, span.start)?;
+    (end == span.end).then_some(Some(value))
 }
 
 /// The contents and end of a string starting at `at`; `None` if it is not a string or has escapes.
@@ -219,10 +283,6 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn kind_of(text: &str) -> String {
-        Resource::from_text(0, text.into()).kind().to_string()
-    }
-
     #[test]
     fn kind_is_read_without_parsing() {
         let r = Resource::from_text(
@@ -231,32 +291,67 @@ mod tests {
         );
         assert_eq!(r.kind(), "Pod");
         assert!(!r.is_parsed());
-        assert_eq!(r.name(), "");
+        assert_eq!(r.json()["kind"], "Pod");
         assert!(r.is_parsed());
     }
 
+    /// Texts with the members in odd places: nested look-alikes, escapes, other value types,
+    /// malformed and non-JSON text.
+    const TEXTS: [&str; 18] = [
+        r#"{"kind":"Pod"}"#,
+        r#" { "a" : 1 , "kind" : "Service", "apiVersion" : "v1" } "#,
+        r#"{"a":-1.5e3,"b":true,"c":null,"d":"x\"}","kind":"Job","metadata":{"name":"j"}}"#,
+        r#"{"a":{"b":[[],{}],"c":"]"},"kind":"Deployment","spec":{"x":{"scope":"no"},"scope":"Cluster"}}"#,
+        r#"{"kind":"Esc\u0061ped","apiVersion":"v\u0031"}"#,
+        r#"{"ki\u006ed":"Pod","metad\u0061ta":{"name":"x"}}"#,
+        r#"{"kind":7,"apiVersion":["v1"],"metadata":"m","spec":[]}"#,
+        r#"{"kind":null,"metadata":null,"spec":{"scope":null}}"#,
+        r#"{"apiVersion":"v1","metadata":{"name":"a","labels":{"k":"v"}},"spec":{"scope":5}}"#,
+        r#"{"metadata":{"name":"n\"q","namespace":"ns"},"spec":{"names":{"kind":"Widget"}}}"#,
+        "{}",
+        "[]",
+        r#""kind""#,
+        r#"{"a":1 "kind":"Pod"}"#,
+        r#"{"metadata":{"name":"a",}}"#,
+        r#"{"metadata":{"name":"a"},"kind":"Pod","#,
+        "not json",
+        "",
+    ];
+
     #[test]
-    fn kind_matches_a_full_parse() {
-        for text in [
-            r#"{"kind":"Pod"}"#,
-            r#" { "a" : 1 , "kind" : "Service" } "#,
-            r#"{"a":-1.5e3,"b":true,"c":null,"d":"x\"}","kind":"Job"}"#,
-            r#"{"a":{"b":[[],{}],"c":"]"},"kind":"Deployment"}"#,
-            r#"{"kind":"Esc\u0061ped"}"#,
-            r#"{"ki\u006ed":"Pod"}"#,
-            r#"{"kind":7}"#,
-            r#"{"kind":null}"#,
-            r#"{"apiVersion":"v1"}"#,
-            "{}",
-            "[]",
-            r#"{"a":1 "kind":"Pod"}"#,
-            "not json",
-            "",
-        ] {
-            let parsed = serde_json::from_str::<Value>(text).ok();
-            let expected = parsed.as_ref().and_then(|v| v.get("kind")).and_then(Value::as_str).unwrap_or("");
-            assert_eq!(kind_of(text), expected, "{text}");
+    fn text_reads_match_a_full_parse() {
+        for text in TEXTS {
+            let parsed = Resource::new(0, serde_json::from_str(text).unwrap_or(Value::Null));
+            let fresh = || Resource::from_text(0, text.into());
+            if serde_json::from_str::<Value>(text).is_err() {
+                // Broken text: no panic, whatever is read (see kind_does_not_check_the_rest_of_the_text).
+                let r = fresh();
+                let _ = (r.kind(), r.api_version(), r.metadata(), r.string_at(&["spec", "scope"]), r.name());
+                continue;
+            }
+            assert_eq!(fresh().kind(), parsed.kind(), "{text}");
+            assert_eq!(fresh().api_version(), parsed.api_version(), "{text}");
+            assert_eq!(fresh().metadata(), parsed.metadata(), "{text}");
+            assert_eq!(fresh().name(), parsed.name(), "{text}");
+            assert_eq!(fresh().namespace(), parsed.namespace(), "{text}");
+            for path in [&["spec", "scope"][..], &["spec", "names", "kind"], &["metadata", "name"], &["kind"], &[]] {
+                assert_eq!(fresh().string_at(path), parsed.string_at(path), "{text} {path:?}");
+            }
         }
+    }
+
+    #[test]
+    fn metadata_and_strings_are_read_without_parsing_the_body() {
+        let r = Resource::from_text(
+            0,
+            r#"{"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition","metadata":{"name":"w"},"spec":{"versions":[{"schema":{"x":["}"]}}],"scope":"Cluster"}}"#.into(),
+        );
+        assert_eq!((r.kind(), r.api_version(), r.name()), ("CustomResourceDefinition", "apiextensions.k8s.io/v1", "w"));
+        assert_eq!(r.string_at(&["spec", "scope"]), Some("Cluster"));
+        assert_eq!(r.string_at(&["spec", "group"]), None);
+        assert!(!r.is_parsed());
+        assert_eq!(r.json()["spec"]["scope"], "Cluster");
+        assert_eq!(r.name(), "w");
     }
 
     #[test]
@@ -279,7 +374,7 @@ mod tests {
     fn a_parse_is_reused_only_for_the_same_text() {
         let text = r#"{"kind":"Pod","metadata":{"name":"a"}}"#;
         let earlier = Resource::from_text(0, text.into());
-        assert_eq!(earlier.name(), "a");
+        assert_eq!(earlier.json()["metadata"]["name"], "a");
         let mut same = Resource::from_text(0, text.into());
         same.reuse(earlier.clone());
         assert!(same.is_parsed());

@@ -40,7 +40,7 @@ impl<'a> Namespaces<'a> {
             .iter()
             .filter(|_| settings.honor_namespace_labels)
             .filter(|r| r.kind() == "Namespace" && r.api_version() == "v1")
-            .filter_map(|r| Some((r.name(), from_labels(r.json().pointer("/metadata/labels")?, default)?)))
+            .filter_map(|r| Some((r.name(), from_labels(r.metadata().get("labels")?, default)?)))
             .collect();
         Self { default, labelled }
     }

@@ -143,7 +143,7 @@ pub(crate) fn cronjob_deadline(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding
 
 /// Whether Helm deletes the object as a hook.
 fn helm_deletes(resource: &Resource) -> bool {
-    lookup(resource.json(), &["metadata", "annotations", "helm.sh/hook-delete-policy"]).is_some()
+    lookup(resource.metadata(), &["annotations", "helm.sh/hook-delete-policy"]).is_some()
 }
 
 /// [`JOB_TTL_AFTER_FINISHED`].
@@ -260,9 +260,9 @@ pub(crate) fn selector_matches_template(resources: &Ctx<'_>, _: &Settings) -> Ve
 pub(crate) fn naked_pod(resources: &Ctx<'_>, _: &Settings) -> Vec<Finding> {
     resources
         .iter()
-        .filter(|r| r.kind() == "Pod" && lookup(r.json(), &["metadata", "annotations", "helm.sh/hook"]).is_none())
+        .filter(|r| r.kind() == "Pod" && lookup(r.metadata(), &["annotations", "helm.sh/hook"]).is_none())
         .filter(|pod| {
-            let owners = lookup(pod.json(), &["metadata", "ownerReferences"]).and_then(Value::as_array);
+            let owners = lookup(pod.metadata(), &["ownerReferences"]).and_then(Value::as_array);
             !owners.into_iter().flatten().any(|o| o.get("controller") == Some(&Value::Bool(true)))
         })
         .map(|pod| report(&NAKED_POD, pod, "/metadata/ownerReferences", "has no owning controller"))

@@ -164,13 +164,13 @@ fn is_object_name(kind: &str, name: &str) -> bool {
 fn metadata_problems(object: &Resource) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let name = object.name();
-    let generate = text(object.json(), &["metadata", "generateName"]);
+    let generate = text(object.metadata(), &["generateName"]);
     if name.is_empty() && generate.is_empty() {
         out.push(("/metadata/name".into(), "does not set metadata.name".into()));
     } else if !name.is_empty() && !is_object_name(object.kind(), name) {
         out.push(("/metadata/name".into(), format!("sets metadata.name: {name}, not a valid name")));
     }
-    if let Some(ns) = lookup(object.json(), &["metadata", "namespace"])
+    if let Some(ns) = lookup(object.metadata(), &["namespace"])
         && !ns.as_str().is_some_and(|ns| ns.is_empty() || is_dns_label(ns))
     {
         out.push((
@@ -179,7 +179,7 @@ fn metadata_problems(object: &Resource) -> Vec<(String, String)> {
         ));
     }
     for field in ["labels", "annotations"] {
-        match lookup(object.json(), &["metadata", field]) {
+        match lookup(object.metadata(), &[field]) {
             None => {}
             Some(Value::Object(entries)) => {
                 for (key, value) in entries.iter().filter(|(_, v)| !v.is_string()) {

@@ -9,7 +9,7 @@ use palisade_policy_sdk::{Finding, Resource, RuleDef, Severity, Value, pointer};
 
 use super::{CATEGORY, workloads};
 use crate::index::pod_labels;
-use crate::objects::{is_cluster_scoped, lookup, map, report, show, text};
+use crate::objects::{is_cluster_scoped, lookup, map, report, show};
 use crate::settings::Settings;
 
 /// Row 150: a namespaced object has no `metadata.namespace`, or `default`. Cluster-scoped kinds are
@@ -99,8 +99,8 @@ pub(crate) const LABEL_VALUES_VALID: RuleDef = RuleDef {
 fn cluster_scoped_custom_kinds(resources: &[Resource]) -> HashSet<&str> {
     resources
         .iter()
-        .filter(|r| r.kind() == "CustomResourceDefinition" && text(r.json(), &["spec", "scope"]) == "Cluster")
-        .map(|crd| text(crd.json(), &["spec", "names", "kind"]))
+        .filter(|r| r.kind() == "CustomResourceDefinition" && r.string_at(&["spec", "scope"]) == Some("Cluster"))
+        .map(|crd| crd.string_at(&["spec", "names", "kind"]).unwrap_or_default())
         .collect()
 }
 
@@ -123,7 +123,7 @@ pub(crate) fn default_namespace(resources: &Ctx<'_>, _: &Settings) -> Vec<Findin
 
 /// A label of an object.
 fn label<'a>(object: &'a Resource, key: &str) -> Option<&'a Value> {
-    lookup(object.json(), &["metadata", "labels", key])
+    lookup(object.metadata(), &["labels", key])
 }
 
 /// Reports every workload that lacks one of `keys` among its labels.
@@ -192,8 +192,7 @@ pub(crate) fn required_annotations(resources: &Ctx<'_>, settings: &Settings) -> 
     for workload in workloads(resources) {
         for key in &settings.required_annotations {
             let at = pointer::join("/metadata/annotations", &[key]);
-            let value =
-                lookup(workload.json(), &["metadata", "annotations", key]).and_then(Value::as_str).unwrap_or_default();
+            let value = lookup(workload.metadata(), &["annotations", key]).and_then(Value::as_str).unwrap_or_default();
             let what = if value.is_empty() {
                 format!("does not set annotation {key}")
             } else if key == "email" && !is_email(value) {
@@ -225,7 +224,7 @@ pub(crate) fn label_values_valid(resources: &Ctx<'_>, _: &Settings) -> Vec<Findi
     let mut out = Vec::new();
     for object in resources {
         let template = pod_spec(object).filter(|p| !p.metadata_pointer.starts_with("/metadata"));
-        let mut places = vec![("/metadata/labels".to_string(), "label", map(object.json(), &["metadata", "labels"]))];
+        let mut places = vec![("/metadata/labels".to_string(), "label", map(object.metadata(), &["labels"]))];
         if let Some(pod) = template {
             let labels = pod_labels(&pod);
             places.push((format!("{}/labels", pod.metadata_pointer), "pod template label", labels));

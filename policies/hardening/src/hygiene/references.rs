@@ -54,7 +54,7 @@ pub(crate) fn dangling_servicemonitor(resources: &Ctx<'_>, _: &Settings) -> Vec<
     }
     let mut services: HashMap<Option<&str>, Vec<Option<&Labels>>> = HashMap::new();
     for service in resources.iter().filter(|r| r.kind() == "Service") {
-        let labels = lookup(service.json(), &["metadata", "labels"]).and_then(Value::as_object);
+        let labels = lookup(service.metadata(), &["labels"]).and_then(Value::as_object);
         services.entry(namespace(service)).or_default().push(labels);
     }
     monitors

@@ -62,7 +62,7 @@ const NGINX_PREFIX: &str = "nginx.ingress.kubernetes.io/";
 /// The nginx snippet annotations of every Ingress: `(ingress, key, value)`.
 fn snippets(resources: &[Resource]) -> impl Iterator<Item = (&Resource, &str, &str)> {
     resources.iter().filter(|r| r.kind() == "Ingress").flat_map(|ingress| {
-        map(ingress.json(), &["metadata", "annotations"]).into_iter().flatten().filter_map(move |(key, value)| {
+        map(ingress.metadata(), &["annotations"]).into_iter().flatten().filter_map(move |(key, value)| {
             let name = key.strip_prefix(NGINX_PREFIX)?;
             name.ends_with("-snippet").then(|| (ingress, key.as_str(), value.as_str().unwrap_or_default()))
         })

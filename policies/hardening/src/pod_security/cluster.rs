@@ -54,7 +54,7 @@ pub(crate) fn namespace_pss_enforce_label(resources: &Ctx<'_>, settings: &Settin
     let accepted = if minimum == PssLevel::Restricted { "restricted" } else { "baseline or restricted" };
     each_of_kind(resources, "Namespace", |namespace| {
         let at = pointer::join("/metadata/labels", &[ENFORCE_LABEL]);
-        let message = match lookup(namespace.json(), &["metadata", "labels", ENFORCE_LABEL]) {
+        let message = match lookup(namespace.metadata(), &["labels", ENFORCE_LABEL]) {
             None => format!("Namespace does not set label {ENFORCE_LABEL}"),
             Some(value) if value.as_str().and_then(PssLevel::from_label).is_some_and(|level| level >= minimum) => {
                 return None;
