@@ -1,8 +1,9 @@
 //! Guest-side SDK for palisade policy components.
 //!
 //! A policy implements [`Policy`] and calls [`export_policy!`]; the SDK turns the WIT types into
-//! parsed JSON, walks workloads ([`workload`]) and builds findings. Policies built on it have zero
-//! imports, so they run unchanged in wasmtime and in the browser.
+//! [`Resource`]s (JSON parsed when a rule first reads it), walks workloads ([`workload`]) and
+//! builds findings. Policies built on it have zero imports, so they run unchanged in wasmtime and
+//! in the browser.
 
 extern crate self as palisade_policy_sdk;
 
