@@ -125,7 +125,7 @@ fn parse_settings(settings: &str) -> Result<Value, String> {
 
 #[doc(hidden)]
 pub mod adapter {
-    //! Glue between the generated bindings and [`Policy`]; used by [`export_policy!`].
+    //! Glue between the generated bindings and [`Policy`]; used by [`export_policy!`](crate::export_policy!).
     use super::{Input, PARSED, Policy, invalid, parse_settings, resources, wit};
 
     /// `info` export.
