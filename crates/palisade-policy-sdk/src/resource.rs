@@ -281,6 +281,7 @@ fn skip_space(bytes: &[u8], mut at: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use serde_json::json;
 
     #[test]
@@ -336,6 +337,59 @@ mod tests {
             assert_eq!(fresh().namespace(), parsed.namespace(), "{text}");
             for path in [&["spec", "scope"][..], &["spec", "names", "kind"], &["metadata", "name"], &["kind"], &[]] {
                 assert_eq!(fresh().string_at(path), parsed.string_at(path), "{text} {path:?}");
+            }
+        }
+    }
+
+    /// JSON values whose keys are often the ones the text reads look for, at any depth, with
+    /// strings that need escaping.
+    fn values() -> impl Strategy<Value = Value> {
+        let key =
+            prop::sample::select(vec!["kind", "apiVersion", "metadata", "spec", "scope", "names", "name", "a", "k\"q"]);
+        let string =
+            prop::sample::select(vec!["Pod", "v1", "", "Cluster", "a\"b", "}]{[,:", "\\", "é\u{1F600}", "\n\t"]);
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            (-1e6..1e6f64).prop_map(Value::from),
+            string.prop_map(Value::from),
+        ];
+        leaf.prop_recursive(4, 48, 6, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::vec((key.clone(), inner), 0..6)
+                    .prop_map(|entries| Value::Object(entries.into_iter().map(|(k, v)| (k.to_string(), v)).collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+        /// Whatever JSON the host sends, compact or pretty, reading it without parsing gives what
+        /// a full parse gives.
+        #[test]
+        fn text_reads_match_a_full_parse_on_generated_objects(value in values(), pretty in any::<bool>()) {
+            let text = if pretty { serde_json::to_string_pretty(&value) } else { serde_json::to_string(&value) }.unwrap();
+            // Against a parse of the text (floats need not read back as the exact value written).
+            let parsed = Resource::new(0, serde_json::from_str(&text).unwrap());
+            let fresh = || Resource::from_text(0, text.clone());
+            // Each read on its own fresh resource, so none is answered from an earlier one's parse.
+            let (kind, api_version, metadata, name) = (fresh(), fresh(), fresh(), fresh());
+            prop_assert_eq!(kind.kind(), parsed.kind());
+            prop_assert_eq!(api_version.api_version(), parsed.api_version());
+            prop_assert_eq!(metadata.metadata(), parsed.metadata());
+            prop_assert_eq!(name.name(), parsed.name());
+            for path in [&["spec", "scope"][..], &["spec", "names", "kind"], &["metadata", "name"], &["kind"]] {
+                let at = fresh();
+                prop_assert_eq!(at.string_at(path), parsed.string_at(path));
+            }
+            // Without escapes nothing forces a full parse, except a kind that is not a string.
+            if parsed.json().is_object() && !text.contains('\\') {
+                prop_assert!(!metadata.is_parsed());
+                let odd_kind = !matches!(parsed.json().get("kind"), None | Some(Value::String(_)));
+                prop_assert_eq!(kind.is_parsed(), odd_kind);
             }
         }
     }
