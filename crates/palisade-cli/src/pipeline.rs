@@ -14,28 +14,18 @@ use crate::inputs::{self, Source};
 use crate::policy_set::PolicySet;
 
 /// Check every source; `earlier` are errors found while collecting inputs. Evidence a policy
-/// requests is an error here (see [`check_with_evidence`]).
+/// requests is an error of that policy on that input (nothing is fetched; `palisade check` fetches
+/// through [`check_loading`]).
 #[must_use]
 pub fn check(set: &PolicySet, sources: &[Source], earlier: Vec<InputError>, options: &CheckOptions) -> Report {
-    check_with_evidence(set, sources, earlier, options, &NoFetch)
+    evaluate(set, sources, &largest_first(sources), Vec::new(), earlier, options, &NoFetch)
 }
 
-/// Check every source; evidence a policy requests for an input (`requests()`) comes from
-/// `evidence`, and a failure to get it is an error of that policy on that input.
-#[must_use]
-pub fn check_with_evidence(
-    set: &PolicySet,
-    sources: &[Source],
-    earlier: Vec<InputError>,
-    options: &CheckOptions,
-    evidence: &dyn EvidenceSource,
-) -> Report {
-    evaluate(set, sources, &largest_first(sources), Vec::new(), earlier, options, evidence)
-}
-
-/// [`check_with_evidence`] with the policy set still to be loaded: while `load` runs (reading
+/// Check every source with the policy set still to be loaded: while `load` runs (reading
 /// compiled components, mostly), one more thread reads and parses inputs, largest first, and
-/// stops when the set is ready. The set comes back with the report.
+/// stops when the set is ready. Evidence a policy requests for an input comes from `evidence`,
+/// and a failure to get it is an error of that policy on that input. The set comes back with
+/// the report.
 ///
 /// # Errors
 /// Those of `load`.
